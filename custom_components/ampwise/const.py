@@ -1,0 +1,3 @@
+"""Constants shared by the integration."""
+
+DOMAIN = "ampwise"

@@ -1,0 +1,196 @@
+"""The workspace of one distribution: every limit's remaining capacity and who uses it.
+
+Hard limits (a phase of the main breaker, a circuit, max import, the inverter) bind only the
+loads wired to them. Soft limits are the energy pools (surplus, excess, solar+battery): every
+load's draw eats into them, because any consumption uses the surplus first, but each load is
+bound only by the pool of its mode, and may be given a floor (an Eco load's minimum comes
+from the grid; a Solar load holding through a dip keeps its minimum).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .model import PHASE_NAMES, Load, Metering, Mode, Site
+from .pools import Pools
+
+INF = float("inf")
+
+
+class LimitKind(StrEnum):
+    """What a limit is; it becomes the reason of a capped allocation."""
+
+    PHASE = "phase"
+    CIRCUIT = "circuit"
+    CIRCUIT_POWER = "circuit_power"
+    IMPORT = "import"
+    INVERTER = "inverter"
+    SURPLUS = "surplus"
+    EXCESS = "excess"
+    OWN = "own"
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """One constraint of the distribution, named for the reason text."""
+
+    kind: LimitKind
+    name: str = ""
+    phase: int | None = None
+
+    def describe(self) -> str:
+        phase = f", phase {PHASE_NAMES[self.phase]}" if self.phase is not None else ""
+        return f"{self.name}{phase}" if self.name else phase.lstrip(", ")
+
+
+class Budget:
+    """Remaining capacity of every limit while loads take their shares."""
+
+    __slots__ = ("hard", "limits", "power_per_a", "remaining", "soft", "soft_all")
+
+    def __init__(
+        self,
+        limits: list[Limit],
+        remaining: list[float],
+        hard: list[tuple[tuple[int, float], ...]],
+        soft: list[tuple[tuple[int, float], ...]],
+        soft_all: tuple[int, ...],
+        power_per_a: list[float],
+    ) -> None:
+        self.limits = limits
+        self.remaining = remaining
+        self.hard = hard
+        self.soft = soft
+        self.soft_all = soft_all
+        self.power_per_a = power_per_a
+
+    def capacity(self, i: int, current: float) -> tuple[float, int]:
+        """How much more load `i` may take on top of `current`, and the limit that binds."""
+        cap = INF
+        binding = -1
+        remaining = self.remaining
+        for index, weight in self.hard[i]:
+            room = remaining[index] / weight
+            if room < cap:
+                cap, binding = room, index
+        ppa = self.power_per_a[i]
+        for index, floor in self.soft[i]:
+            room = remaining[index] / ppa
+            if floor - current > room:
+                room = floor - current
+            if room < cap:
+                cap, binding = room, index
+        return cap, binding
+
+    def take(self, i: int, amps: float) -> None:
+        remaining = self.remaining
+        for index, weight in self.hard[i]:
+            remaining[index] -= amps * weight
+        watts = amps * self.power_per_a[i]
+        for index in self.soft_all:
+            remaining[index] -= watts
+
+    def save(self) -> list[float]:
+        return list(self.remaining)
+
+    def restore(self, saved: list[float]) -> None:
+        self.remaining[:] = saved
+
+
+def build_budget(
+    site: Site,
+    loads: Sequence[Load],
+    pools: Pools,
+    chains: Mapping[str, tuple[str, ...]],
+    floors: Mapping[str, float],
+    physical_only: bool = False,
+) -> Budget:
+    """Limits from the pools, and each load's links to them.
+
+    `floors` gives a floor on a load's energy pool (amps), e.g. the minimum held through a dip.
+    With `physical_only` the energy pools are left out: the safety path protects breakers only.
+    """
+    limits: list[Limit] = []
+    remaining: list[float] = []
+
+    def add(limit: Limit, value: float) -> int:
+        limits.append(limit)
+        remaining.append(value)
+        return len(limits) - 1
+
+    phase_kind = LimitKind.INVERTER if site.metering is Metering.OFF_GRID else LimitKind.PHASE
+    phase_name = "inverter" if phase_kind is LimitKind.INVERTER else "main breaker"
+    phase_ids = [
+        add(Limit(phase_kind, phase_name, p), pools.phase_limit_a[p] - pools.household_a[p])
+        for p in range(site.phases)
+    ]
+    circuit_ids: dict[str, list[int]] = {}
+    circuit_power_ids: dict[str, int] = {}
+    for circuit in site.circuits:
+        free = pools.circuit_free_a[circuit.id]
+        circuit_ids[circuit.id] = [
+            add(Limit(LimitKind.CIRCUIT, circuit.label, p), free[p]) for p in range(site.phases)
+        ]
+        if circuit.id in pools.circuit_free_w:
+            circuit_power_ids[circuit.id] = add(
+                Limit(LimitKind.CIRCUIT_POWER, circuit.label), pools.circuit_free_w[circuit.id]
+            )
+    import_id = (
+        add(Limit(LimitKind.IMPORT, "max import power"), pools.import_free_w)
+        if pools.import_free_w is not None
+        else None
+    )
+    inverter_id = (
+        add(Limit(LimitKind.INVERTER, "inverter power"), pools.inverter_free_w)
+        if pools.inverter_free_w is not None
+        else None
+    )
+    soft_all: tuple[int, ...] = ()
+    surplus_id = excess_id = own_id = None
+    if not physical_only:
+        surplus_id = add(Limit(LimitKind.SURPLUS, "surplus"), pools.surplus_w)
+        excess_id = add(Limit(LimitKind.EXCESS, "excess"), pools.excess_w)
+        soft_all = (surplus_id, excess_id)
+        if pools.own_w is not None:
+            own_id = add(Limit(LimitKind.OWN, "solar and battery"), pools.own_w)
+            soft_all = (*soft_all, own_id)
+
+    v = site.voltage_v
+    hard: list[tuple[tuple[int, float], ...]] = []
+    soft: list[tuple[tuple[int, float], ...]] = []
+    power_per_a: list[float] = []
+    for load in loads:
+        lines = len(load.lines)
+        links: list[tuple[int, float]] = [(phase_ids[p], 1.0) for p in load.lines]
+        if load.circuit is not None:
+            for circuit_id in chains.get(load.circuit, ()):
+                links.extend((circuit_ids[circuit_id][p], 1.0) for p in load.lines)
+                if circuit_id in circuit_power_ids:
+                    links.append((circuit_power_ids[circuit_id], v * lines))
+        if import_id is not None:
+            links.append((import_id, v * lines))
+        if inverter_id is not None:
+            links.append((inverter_id, v * lines))
+        hard.append(tuple(links))
+        power_per_a.append(v * lines)
+        soft.append(_soft_links(load, floors.get(load.id, 0.0), surplus_id, excess_id, own_id))
+    return Budget(limits, remaining, hard, soft, soft_all, power_per_a)
+
+
+def _soft_links(
+    load: Load, floor: float, surplus_id: int | None, excess_id: int | None, own_id: int | None
+) -> tuple[tuple[int, float], ...]:
+    links: list[tuple[int, float]] = []
+    mode = load.mode
+    if mode in (Mode.STANDARD, Mode.ON, Mode.ECO) and own_id is not None:
+        links.append((own_id, 0.0))
+    if mode is Mode.ECO and surplus_id is not None:
+        # Eco always gets its minimum (from the grid if need be) and more from surplus.
+        links.append((surplus_id, load.min_a))
+    elif mode is Mode.SOLAR and surplus_id is not None:
+        links.append((surplus_id, floor))
+    elif mode is Mode.EXCESS and excess_id is not None:
+        links.append((excess_id, floor))
+    return tuple(links)

@@ -1,0 +1,52 @@
+"""The controller's memory between ticks: commands, timers and recent surplus."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .model import Mode
+from .reasons import Reason
+
+
+@dataclass(frozen=True, slots=True)
+class LoadState:
+    """What the controller remembers of one load."""
+
+    command_a: float = 0.0
+    command_at_s: float | None = None
+    running_since_s: float | None = None
+    stopped_at_s: float | None = None
+    start_pending_since_s: float | None = None
+    stop_pending_since_s: float | None = None
+    mode: Mode | None = None
+    # The explanation of the last command, kept for ticks that leave the command alone.
+    reason: Reason = Reason.OFF
+    message: str = ""
+    timer_s: float | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.running_since_s is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerState:
+    """Passed into every `allocate` call and returned, changed, in its decision."""
+
+    loads: Mapping[str, LoadState] = field(default_factory=dict)
+    last_optimised_s: float | None = None
+    # Hysteresis of the battery policy: True once SoC reached target, until it falls below
+    # target - hysteresis. None until the first SoC reading.
+    battery_loads_first: bool | None = None
+    last_grid_a: tuple[float, ...] | None = None
+    last_grid_w: float | None = None
+    last_grid_at_s: float | None = None
+    # (time, surplus W) at recent optimisation ticks, oldest first.
+    surplus_history: tuple[tuple[float, float], ...] = ()
+
+    def load(self, load_id: str) -> LoadState:
+        return self.loads.get(load_id, _IDLE)
+
+
+_IDLE = LoadState()
