@@ -78,8 +78,7 @@ class Budget:
         ppa = self.power_per_a[i]
         for index, floor in self.soft[i]:
             room = remaining[index] / ppa
-            if floor - current > room:
-                room = floor - current
+            room = max(room, floor - current)
             if room < cap:
                 cap, binding = room, index
         return cap, binding

@@ -82,7 +82,6 @@ def allocate(
     )
     pools = build_pools(
         site,
-        loads,
         household_a,
         household_w,
         managed_per_circuit(site, loads, draws, chains),
@@ -156,7 +155,7 @@ def _round(load: Load, amps: float) -> float:
     if load.on_off:
         return load.max_a
     stepped = math.floor((amps + EPS) / load.step_a) * load.step_a
-    return round(max(load.min_a, stepped), 3)
+    return round(max(float(load.min_a), stepped), 3)
 
 
 def _absent(load: Load, setup: _Setup) -> tuple[Reason, str] | None:
@@ -204,11 +203,11 @@ def _optimise(setup: _Setup) -> Decision:
     """Optimisation path: pools, timers, distribution, then ramps on increases."""
     site, state, now, timing = setup.site, setup.state, setup.now, setup.site.timing
     pools = setup.pools
-    history = tuple(
-        (t, w)
-        for t, w in state.surplus_history
-        if now - t <= max(HISTORY_MIN_S, timing.stop_delay_s)
-    ) + ((now, pools.raw_surplus_w),)
+    window = max(HISTORY_MIN_S, timing.stop_delay_s)
+    history = (
+        *((t, w) for t, w in state.surplus_history if now - t <= window),
+        (now, pools.raw_surplus_w),
+    )
     state = replace(state, surplus_history=history, last_optimised_s=now)
 
     fixed: dict[str, tuple[Reason, str, float | None]] = {}
@@ -230,14 +229,17 @@ def _optimise(setup: _Setup) -> Decision:
         ):
             left = pause - (now - memory.stopped_at_s)
             memories[load.id] = _reset_timers(memory)
-            fixed[load.id] = (Reason.PAUSED, f"paused for {fmt_duration(left)} after stopping", left)
+            fixed[load.id] = (
+                Reason.PAUSED,
+                f"paused for {fmt_duration(left)} after stopping",
+                left,
+            )
             continue
         memories[load.id] = memory
         candidates.append(load)
 
     upper_of = {
-        load.id: _upper(load, setup.draws[load.id], memories[load.id], setup)
-        for load in candidates
+        load.id: _upper(load, setup.draws[load.id], memories[load.id], setup) for load in candidates
     }
     # Pass A: what each load could have now, every candidate taking part; it drives timers.
     _, potential = _run(setup, candidates, [upper_of[c.id] for c in candidates], {}, False)
@@ -292,7 +294,12 @@ def _optimise(setup: _Setup) -> Decision:
             limit = budget.limits[shares.binding[i]] if shares.binding[i] >= 0 else None
             draw = setup.draws[load.id].measured
             reason, message = explain_share(
-                load, target, _power(site, load, target), upper[i], max(draw) if draw else None, limit
+                load,
+                target,
+                _power(site, load, target),
+                upper[i],
+                max(draw) if draw else None,
+                limit,
             )
             timer = None
             if load.id in gated and (target <= load.min_a + EPS or amps <= 0):
@@ -343,9 +350,7 @@ def _command(
     if abs(amps - memory.command_a) > EPS:
         memory = replace(memory, command_a=amps, command_at_s=now)
     if amps > 0 and not memory.running:
-        memory = replace(
-            memory, running_since_s=now, stopped_at_s=None, start_pending_since_s=None
-        )
+        memory = replace(memory, running_since_s=now, stopped_at_s=None, start_pending_since_s=None)
     elif amps <= 0 and memory.running:
         memory = _stop(memory, now)
     return replace(memory, reason=reason, message=message, timer_s=timer)

@@ -48,9 +48,9 @@ def resolve_grid(site: Site, snapshot: Snapshot, state: ControllerState, now: fl
     if valid:
         at = snapshot.grid_at_s if snapshot.grid_at_s is not None else now
         return GridView(snapshot.grid_a, snapshot.grid_w, at, True, max(0.0, now - at))
-    at = state.last_grid_at_s
-    age = math.inf if at is None else max(0.0, now - at)
-    return GridView(state.last_grid_a, state.last_grid_w, at, False, age)
+    last = state.last_grid_at_s
+    age = math.inf if last is None else max(0.0, now - last)
+    return GridView(state.last_grid_a, state.last_grid_w, last, False, age)
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,7 +95,6 @@ def battery_loads_first(battery: Battery, soc: float | None, previous: bool | No
 
 def build_pools(
     site: Site,
-    loads: Sequence[Load],
     household_a: tuple[float, ...],
     household_w: float,
     managed_circuit_a: Mapping[str, Sequence[float]],
