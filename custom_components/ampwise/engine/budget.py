@@ -48,7 +48,7 @@ class Limit:
 class Budget:
     """Remaining capacity of every limit while loads take their shares."""
 
-    __slots__ = ("hard", "limits", "power_per_a", "remaining", "soft", "soft_all")
+    __slots__ = ("hard", "hold", "limits", "power_per_a", "remaining", "soft", "soft_all")
 
     def __init__(
         self,
@@ -65,6 +65,8 @@ class Budget:
         self.soft = soft
         self.soft_all = soft_all
         self.power_per_a = power_per_a
+        # Minimum a Solar/Excess load keeps from its pool while it holds through a dip.
+        self.hold = [0.0] * len(hard)
 
     def capacity(self, i: int, current: float) -> tuple[float, int]:
         """How much more load `i` may take on top of `current`, and the limit that binds."""
@@ -76,9 +78,9 @@ class Budget:
             if room < cap:
                 cap, binding = room, index
         ppa = self.power_per_a[i]
+        hold = self.hold[i]
         for index, floor in self.soft[i]:
-            room = remaining[index] / ppa
-            room = max(room, floor - current)
+            room = max(remaining[index] / ppa, max(floor, hold) - current)
             if room < cap:
                 cap, binding = room, index
         return cap, binding
@@ -103,12 +105,10 @@ def build_budget(
     loads: Sequence[Load],
     pools: Pools,
     chains: Mapping[str, tuple[str, ...]],
-    floors: Mapping[str, float],
     physical_only: bool = False,
 ) -> Budget:
     """Limits from the pools, and each load's links to them.
 
-    `floors` gives a floor on a load's energy pool (amps), e.g. the minimum held through a dip.
     With `physical_only` the energy pools are left out: the safety path protects breakers only.
     """
     limits: list[Limit] = []
@@ -174,12 +174,12 @@ def build_budget(
             links.append((inverter_id, v * lines))
         hard.append(tuple(links))
         power_per_a.append(v * lines)
-        soft.append(_soft_links(load, floors.get(load.id, 0.0), surplus_id, excess_id, own_id))
+        soft.append(_soft_links(load, surplus_id, excess_id, own_id))
     return Budget(limits, remaining, hard, soft, soft_all, power_per_a)
 
 
 def _soft_links(
-    load: Load, floor: float, surplus_id: int | None, excess_id: int | None, own_id: int | None
+    load: Load, surplus_id: int | None, excess_id: int | None, own_id: int | None
 ) -> tuple[tuple[int, float], ...]:
     links: list[tuple[int, float]] = []
     mode = load.mode
@@ -189,7 +189,7 @@ def _soft_links(
         # Eco always gets its minimum (from the grid if need be) and more from surplus.
         links.append((surplus_id, load.min_a))
     elif mode is Mode.SOLAR and surplus_id is not None:
-        links.append((surplus_id, floor))
+        links.append((surplus_id, 0.0))
     elif mode is Mode.EXCESS and excess_id is not None:
-        links.append((excess_id, floor))
+        links.append((excess_id, 0.0))
     return tuple(links)

@@ -29,6 +29,37 @@ class LoadState:
     def running(self) -> bool:
         return self.running_since_s is not None
 
+    def commanded(
+        self,
+        amps: float,
+        now: float,
+        mode: Mode | None,
+        reason: Reason,
+        message: str,
+        timer_s: float | None = None,
+    ) -> LoadState:
+        """The state after commanding `amps`: a start or a stop when it crosses zero."""
+        changed = abs(amps - self.command_a) > 1e-6
+        command_at = now if changed else self.command_at_s
+        running_since, stopped_at = self.running_since_s, self.stopped_at_s
+        start_pending, stop_pending = self.start_pending_since_s, self.stop_pending_since_s
+        if amps > 0 and running_since is None:
+            running_since, stopped_at, start_pending = now, None, None
+        elif amps <= 0 and running_since is not None:
+            running_since, stopped_at, start_pending, stop_pending = None, now, None, None
+        return LoadState(
+            amps if amps > 0 else 0.0,
+            command_at,
+            running_since,
+            stopped_at,
+            start_pending,
+            stop_pending,
+            mode,
+            reason,
+            message,
+            timer_s,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ControllerState:
