@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .budget import Limit, LimitKind
-from .model import Load
+from .model import Load, Mode
 from .reasons import Reason, fmt_power
 
 _LIMIT_REASONS = {
@@ -45,6 +45,8 @@ def explain_share(
             Reason.INSUFFICIENT_POWER,
             f"not enough power for the minimum {load.min_a:.1f} A: limited by {where}",
         )
+    if limit.kind is LimitKind.SURPLUS and load.mode is Mode.ECO and amps <= load.min_a + 1e-6:
+        return Reason.LIMITED_BY_SURPLUS, "minimum from the grid; more when surplus allows"
     if limit.kind in _ENERGY:
         return _LIMIT_REASONS[limit.kind], f"following {where}: {fmt_power(power_w)}"
     return _LIMIT_REASONS[limit.kind], f"limited by {where}"

@@ -75,7 +75,8 @@ def estimate_draw(load: Load, reading: LoadReading | None, memory: LoadState, no
     )
     if confirmed and measured is not None:
         return Draw(measured, measured, True)
-    if memory.command_a > 0:
+    if memory.command_at_s is not None:
+        # Includes a cut to zero: the meter's older, higher figure would free phantom headroom.
         return Draw((memory.command_a,) * lines, measured, False)
     return Draw(measured or (0.0,) * lines, measured, False)
 
