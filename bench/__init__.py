@@ -1,0 +1,1 @@
+"""Ampwise benchmark: engine cost per decision and the reference day suite (`scripts/bench`)."""
