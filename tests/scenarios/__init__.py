@@ -1,0 +1,1 @@
+"""Scenario library: YAML scenarios run through the simulator."""
