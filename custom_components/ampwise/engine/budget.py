@@ -9,7 +9,7 @@ from the grid; a Solar load holding through a dip keeps its minimum).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -80,7 +80,11 @@ class Budget:
         ppa = self.power_per_a[i]
         hold = self.hold[i]
         for index, floor in self.soft[i]:
-            room = max(remaining[index] / ppa, max(floor, hold) - current)
+            room = remaining[index] / ppa
+            # A floor only lifts the room up to it; an overdrawn pool still reads negative.
+            keep = max(floor, hold)
+            if keep > current and keep - current > room:
+                room = keep - current
             if room < cap:
                 cap, binding = room, index
         return cap, binding
@@ -105,6 +109,7 @@ def build_budget(
     loads: Sequence[Load],
     pools: Pools,
     chains: Mapping[str, tuple[str, ...]],
+    phases_of: Callable[[Load], tuple[int, ...]],
     physical_only: bool = False,
 ) -> Budget:
     """Limits from the pools, and each load's links to them.
@@ -161,11 +166,12 @@ def build_budget(
     soft: list[tuple[tuple[int, float], ...]] = []
     power_per_a: list[float] = []
     for load in loads:
-        lines = len(load.lines)
-        links: list[tuple[int, float]] = [(phase_ids[p], 1.0) for p in load.lines]
+        phases = phases_of(load)
+        lines = len(phases)
+        links: list[tuple[int, float]] = [(phase_ids[p], 1.0) for p in phases]
         if load.circuit is not None:
             for circuit_id in chains.get(load.circuit, ()):
-                links.extend((circuit_ids[circuit_id][p], 1.0) for p in load.lines)
+                links.extend((circuit_ids[circuit_id][p], 1.0) for p in phases)
                 if circuit_id in circuit_power_ids:
                     links.append((circuit_power_ids[circuit_id], v * lines))
         if import_id is not None:
@@ -183,7 +189,8 @@ def _soft_links(
 ) -> tuple[tuple[int, float], ...]:
     links: list[tuple[int, float]] = []
     mode = load.mode
-    if mode in (Mode.STANDARD, Mode.ON, Mode.ECO) and own_id is not None:
+    # The grid import switch is about charging (Standard/Eco); an On relay is simply on.
+    if mode in (Mode.STANDARD, Mode.ECO) and own_id is not None:
         links.append((own_id, 0.0))
     if mode is Mode.ECO and surplus_id is not None:
         # Eco always gets its minimum (from the grid if need be) and more from surplus.

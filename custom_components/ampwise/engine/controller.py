@@ -23,7 +23,7 @@ from .pools import battery_loads_first, build_pools, circuit_chains, household, 
 from .protect import protect
 from .reasons import Reason, fmt_duration
 from .state import ControllerState, LoadState
-from .tick import EPS, Tick, absent, allocation, round_down
+from .tick import EPS, Tick, absent, round_down
 
 
 def allocate(
@@ -119,7 +119,13 @@ def _failsafe(
             message = f"failsafe {amps:.1f} A: {missing}"
         memory = memory.commanded(amps, now, load.mode, reason, message)
         memories[load.id] = memory
-        results[load.id] = allocation(site, load, memory)
+        results[load.id] = Allocation(
+            load.id,
+            amps,
+            amps * site.voltage_v * len(load.lines),
+            reason,
+            message,
+        )
     status = SiteStatus(
         household_a=(math.nan,) * site.phases,
         headroom_a=(math.nan,) * site.phases,

@@ -23,7 +23,8 @@ class Shares:
 
     alloc: list[float]
     binding: list[int]
-    # What a load that got nothing could have had when its turn came (for "1.2 of 1.4 kW").
+    # What a load that got nothing could have had when its turn came (for "1.2 of 1.4 kW");
+    # negative when its pool was already overdrawn.
     offered: list[float]
 
 
@@ -56,7 +57,7 @@ def _minimums(
             running.append(i)
         else:
             shares.binding[i] = binding
-            shares.offered[i] = max(0.0, cap)
+            shares.offered[i] = cap
     return running
 
 
@@ -102,7 +103,7 @@ def _strict(
             budget.take(i, amps)
             shares.alloc[i] = amps
         else:
-            shares.offered[i] = max(0.0, cap)
+            shares.offered[i] = cap
         if cap < upper[i] - EPS:
             shares.binding[i] = binding
 

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from .model import Load, LoadReading, Metering, Site, Snapshot
 from .state import ControllerState, LoadState
 
+CHARGING_A = 2.0  # a line above this is charging for sure
+IDLE_LINE_A = 0.5  # a line below this, beside a charging one, is not connected to the car
+
 
 @dataclass(frozen=True, slots=True)
 class GridView:
@@ -60,6 +63,8 @@ class Draw:
     per_line: tuple[float, ...]
     measured: tuple[float, ...] | None  # the load's own reading, when it has one
     confirmed: bool  # the reading is newer than the last command
+    # Which of the load's lines carry current: a 1-phase car on a 3-phase charger uses one.
+    idle_lines: tuple[int, ...] = ()
 
 
 def estimate_draw(load: Load, reading: LoadReading | None, memory: LoadState, now: float) -> Draw:
@@ -69,16 +74,27 @@ def estimate_draw(load: Load, reading: LoadReading | None, memory: LoadState, no
     if reading is not None and reading.draw_a is not None and _finite(reading.draw_a):
         values = tuple(max(0.0, a) for a in reading.draw_a[:lines])
         measured = values + (0.0,) * (lines - len(values))
+    if reading is not None and not reading.connected:
+        # Nothing plugged in draws nothing, whatever the last command or meter figure says.
+        return Draw((0.0,) * lines, measured, measured is not None)
     taken = now if reading is None or reading.at_s is None else reading.at_s
     confirmed = measured is not None and (
         memory.command_at_s is None or taken > memory.command_at_s
     )
     if confirmed and measured is not None:
-        return Draw(measured, measured, True)
+        return Draw(measured, measured, True, _idle_lines(measured))
     if memory.command_at_s is not None:
         # Includes a cut to zero: the meter's older, higher figure would free phantom headroom.
         return Draw((memory.command_a,) * lines, measured, False)
     return Draw(measured or (0.0,) * lines, measured, False)
+
+
+def _idle_lines(measured: tuple[float, ...]) -> tuple[int, ...]:
+    """Lines drawing nothing while another clearly charges; empty when the load is idle."""
+    top = max(measured, default=0.0)
+    if top < CHARGING_A:
+        return ()
+    return tuple(n for n, amps in enumerate(measured) if amps < IDLE_LINE_A)
 
 
 def estimate_draws(

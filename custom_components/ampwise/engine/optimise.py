@@ -17,7 +17,7 @@ from .explain import explain_share
 from .model import Load, Timing
 from .reasons import Reason, fmt_duration
 from .state import ControllerState, LoadState
-from .tick import EPS, Tick, allocation, lower_bounds, power, round_down, tiers
+from .tick import EPS, Tick, allocation, lower_bounds, round_down, tiers
 from .timers import SURPLUS_MODES, gate_surplus_load, recovery_w
 
 HISTORY_MIN_S = 300.0
@@ -32,7 +32,6 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
         *((t, w) for t, w in state.surplus_history if now - t <= window),
         (now, pools.raw_surplus_w),
     )
-    previous_tick = state.last_optimised_s
     state = replace(state, surplus_history=history, last_optimised_s=now)
 
     why: dict[str, _Why] = {}
@@ -64,7 +63,7 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
 
     upper = [tick.upper(load, memories[load.id]) for load in candidates]
     lower = lower_bounds(candidates)
-    budget = build_budget(site, candidates, pools, tick.chains)
+    budget = build_budget(site, candidates, pools, tick.chains, tick.phases)
     fresh = budget.save()
     potential = distribute(
         budget, tiers(candidates, range(len(candidates))), lower, upper, site.distribution
@@ -116,15 +115,13 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
                 memory = replace(memory, stopped_at_s=None)  # a new vehicle need not wait
         else:
             target = round_down(load, shares.alloc[i])
-            amps = round_down(
-                load, _smooth(load, target, memory, upper[i], timing, now, previous_tick)
-            )
+            amps = round_down(load, _smooth(load, target, memory, upper[i], timing))
             limit = budget.limits[shares.binding[i]] if shares.binding[i] >= 0 else None
             measured = tick.draws[load.id].measured
             reason, message = explain_share(
                 load,
                 target,
-                power(site, load, target),
+                tick.power(load, target),
                 upper[i],
                 max(measured) if measured else None,
                 limit,
@@ -136,7 +133,7 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
                 reason, message = Reason.RAMPING, f"ramping up to {target:.1f} A ({message})"
             memory = memory.commanded(amps, now, load.mode, reason, message, timer)
         memories[load.id] = memory
-        results[load.id] = allocation(site, load, memory)
+        results[load.id] = allocation(tick, load, memory)
     return results, memories, state
 
 
@@ -146,15 +143,14 @@ def _smooth(
     memory: LoadState,
     upper: float,
     timing: Timing,
-    now: float,
-    last: float | None,
 ) -> float:
     """Ramp and dead-band increases; reductions pass straight through."""
     previous = memory.command_a
     if target <= previous or load.on_off:
         return target
-    dt = timing.interval_s if last is None else max(timing.interval_s, now - last)
-    step = timing.ramp_up_a_per_s * dt
+    # One interval's worth per optimisation tick, however long since the last one: a gap (an
+    # outage, a failsafe) is no licence to jump.
+    step = timing.ramp_up_a_per_s * timing.interval_s
     if previous <= 0:
         return min(target, load.min_a + step)
     if target - previous < timing.dead_band_a - EPS and target < upper - EPS:

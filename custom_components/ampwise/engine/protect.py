@@ -12,7 +12,7 @@ from .decision import Allocation
 from .distribute import distribute
 from .explain import explain_share
 from .state import LoadState
-from .tick import EPS, Tick, allocation, lower_bounds, power, round_down, tiers
+from .tick import EPS, Tick, allocation, lower_bounds, round_down, tiers
 
 
 def protect(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState]]:
@@ -24,7 +24,7 @@ def protect(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState]]:
         if memory.command_a > 0 and tick.absent(load) is None:
             members.append(load)
             upper.append(max(load.min_a, min(tick.upper(load, memory), memory.command_a)))
-    budget = build_budget(site, members, tick.pools, tick.chains, physical_only=True)
+    budget = build_budget(site, members, tick.pools, tick.chains, tick.phases, physical_only=True)
     groups = tiers(members, range(len(members)))
     shares = distribute(budget, groups, lower_bounds(members), upper, site.distribution)
     index = {load.id: i for i, load in enumerate(members)}
@@ -38,9 +38,9 @@ def protect(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState]]:
             binding = shares.binding[i] if i >= 0 else -1
             limit = budget.limits[binding] if binding >= 0 else None
             reason, message = tick.absent(load) or explain_share(
-                load, amps, power(site, load, amps), upper[i] if i >= 0 else 0.0, None, limit
+                load, amps, tick.power(load, amps), upper[i] if i >= 0 else 0.0, None, limit
             )
             memory = memory.commanded(amps, now, memory.mode, reason, message)
-        results[load.id] = allocation(site, load, memory)
+        results[load.id] = allocation(tick, load, memory)
         memories[load.id] = memory
     return results, memories

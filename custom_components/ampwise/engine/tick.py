@@ -34,6 +34,16 @@ class Tick:
         """Off or nothing connected: the load takes no part."""
         return absent(load, self.snapshot)
 
+    def phases(self, load: Load) -> tuple[int, ...]:
+        """Site phases the load really uses: its wiring less lines its vehicle leaves idle."""
+        idle = self.draws[load.id].idle_lines
+        if not idle or len(idle) >= len(load.lines):
+            return load.lines
+        return tuple(p for n, p in enumerate(load.lines) if n not in idle)
+
+    def power(self, load: Load, amps: float) -> float:
+        return amps * self.site.voltage_v * len(self.phases(load))
+
     def upper(self, load: Load, memory: LoadState) -> float:
         """The most a load may get: its maximum, or its vehicle's draw plus a probe margin."""
         if load.on_off:
@@ -80,19 +90,15 @@ def round_down(load: Load, amps: float) -> float:
         return 0.0
     if load.on_off:
         return load.max_a
-    stepped = math.floor((amps + EPS) / load.step_a) * load.step_a
-    return round(max(float(load.min_a), stepped), 3)
+    stepped = round(math.floor((amps + EPS) / load.step_a) * load.step_a, 6)
+    return min(float(load.max_a), max(float(load.min_a), stepped))
 
 
-def power(site: Site, load: Load, amps: float) -> float:
-    return amps * site.voltage_v * len(load.lines)
-
-
-def allocation(site: Site, load: Load, memory: LoadState) -> Allocation:
+def allocation(tick: Tick, load: Load, memory: LoadState) -> Allocation:
     return Allocation(
         load.id,
         memory.command_a,
-        power(site, load, memory.command_a),
+        tick.power(load, memory.command_a),
         memory.reason,
         memory.message,
         memory.timer_s,

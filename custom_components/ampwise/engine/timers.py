@@ -60,7 +60,7 @@ def gate_surplus_load(
                 if battery_first
                 else "waiting for surplus"
             )
-            message = f"{text}: {fmt_power(offered_w)} of {fmt_power(need_w)}"
+            message = f"{text}: {fmt_power(max(0.0, offered_w))} of {fmt_power(need_w)}"
             return Gate(False, 0.0, replace(memory, start_pending_since_s=None), reason, message)
         since = memory.start_pending_since_s if memory.start_pending_since_s is not None else now
         memory = replace(memory, start_pending_since_s=since)
@@ -89,7 +89,7 @@ def gate_surplus_load(
     dip_passes = offered_w + recovery >= need_w
     if left > 1e-9 and (dip_passes or not timing.predictive_stop):
         message = (
-            f"stopping in {fmt_duration(left)}: surplus {fmt_power(offered_w)} "
+            f"stopping in {fmt_duration(left)}: surplus {fmt_power(max(0.0, offered_w))} "
             f"below minimum {fmt_power(need_w)}"
         )
         return Gate(True, load.min_a, memory, Reason.STOPPING, message, left)

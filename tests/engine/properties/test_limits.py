@@ -1,25 +1,14 @@
 """Breakers, circuits and max import hold; allocations stay in range; cuts are never delayed.
 
-Two engine bugs show up here (see the xfail reasons):
-
-- `tick.round_down` rounds every allocation to 3 decimals *after* clamping it to the load's
-  minimum, so a load whose range is not in whole milliamps (a `number` in watts: 500 W / 230 V
-  = 2.1739 A) can be given a little less than its minimum or a little more than its maximum
-  and than the limit it was fitted into (by up to 0.5 mA). The full-domain tests pin that with
-  an explicit example; the `_milliamp_grid` tests run the same property on loads whose range
-  and step are whole milliamps, so everything else stays guarded.
-- An unplugged load without its own meter is still counted as drawing its last command when
-  the household is worked out (`measurements.estimate_draw`), although the same tick treats
-  it as absent: its last command becomes headroom that is not there, and the others take it.
-
-The markers are strict: once a bug is fixed its tests XPASS and fail, so drop the marker then.
+The explicit examples are regressions of bugs these properties found: allocations rounded
+past a load's range and the limit it was fitted into (a range not in whole milliamps), and an
+unplugged load without a meter still counted as drawing its last command.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -50,11 +39,6 @@ from .strategies import (
     scenarios,
     situations,
     worlds,
-)
-
-ROUNDING_BUG = (
-    "engine bug: tick.round_down rounds to 3 decimals after clamping to min_a, so a "
-    "range not in whole milliamps yields allocations below min_a / above max_a and the limit"
 )
 
 # A 1-phase heater driven through a `number` whose minimum and maximum are both 1.0625 A.
@@ -99,7 +83,6 @@ def _ranges(world, loads, cond, decision) -> list[str]:
 # --------------------------------------------------------------------------- property 1
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ROUNDING_BUG)
 @FAST
 @example(situation=ROUNDED_OVER_LIMIT)
 @given(situation=situations())
@@ -111,26 +94,11 @@ def test_fresh_optimisation_respects_every_limit(situation) -> None:
 
 
 @FAST
-@given(situation=situations(milliamp_grid=True))
-def test_fresh_optimisation_respects_every_limit_milliamp_grid(situation) -> None:
-    """Property 1 as above, on loads whose range is in whole milliamps."""
-    assert _fresh_tick_violations(situation) == []
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ROUNDING_BUG)
-@FAST
 @example(scenario=Scenario(*ROUNDED_OVER_LIMIT, steps=()))
 @given(scenario=scenarios())
 def test_sequence_respects_every_limit(scenario: Scenario) -> None:
     """Property 1 along a run: optimisation and safety ticks, the household, circuits and
     modes changing between calls, loads drawing their previous command (a vehicle maybe less)."""
-    assert _sequence_violations(scenario, _limits) == []
-
-
-@FAST
-@given(scenario=scenarios(milliamp_grid=True))
-def test_sequence_respects_every_limit_milliamp_grid(scenario: Scenario) -> None:
-    """Property 1 along a run, on loads whose range is in whole milliamps."""
     assert _sequence_violations(scenario, _limits) == []
 
 
@@ -151,15 +119,9 @@ UNPLUGGED = Scenario(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: an unplugged unmetered load's last command is still subtracted from "
-    "the grid reading (measurements.estimate_draw), creating headroom that is not there",
-)
 @FAST
 @example(scenario=UNPLUGGED)
-@given(scenario=scenarios(disconnects=True, milliamp_grid=True))
+@given(scenario=scenarios(disconnects=True))
 def test_unplugging_frees_no_phantom_headroom(scenario: Scenario) -> None:
     """Property 1 along a run in which vehicles and devices are unplugged and plugged back."""
     assert _sequence_violations(scenario, _limits) == []
@@ -168,20 +130,12 @@ def test_unplugging_frees_no_phantom_headroom(scenario: Scenario) -> None:
 # --------------------------------------------------------------------------- property 2
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ROUNDING_BUG)
 @FAST
 @example(scenario=Scenario(*ROUNDED_BELOW_MIN, steps=()))
 @given(scenario=scenarios(disconnects=True))
 def test_allocations_are_zero_or_within_range(scenario: Scenario) -> None:
     """Property 2: every allocation is 0 or within [min_a, max_a]; a switch 0 or exactly its
     current."""
-    assert _sequence_violations(scenario, _ranges) == []
-
-
-@FAST
-@given(scenario=scenarios(disconnects=True, milliamp_grid=True))
-def test_allocations_are_zero_or_within_range_milliamp_grid(scenario: Scenario) -> None:
-    """Property 2 on loads whose range and step are in whole milliamps."""
     assert _sequence_violations(scenario, _ranges) == []
 
 
@@ -222,7 +176,7 @@ def rises(draw: st.DrawFn, world: World, cond: Conditions) -> Conditions:
 def test_safety_tick_cuts_at_once(data: st.DataObject) -> None:
     """Property 7: from any state, an optimisation tick, then the household rises; the very
     next (safety, not forced) tick already fits every phase, circuit and max import."""
-    world = data.draw(worlds(milliamp_grid=True))
+    world = data.draw(worlds())
     house = House(world, state=data.draw(controller_states(world, T0)))
     before = data.draw(conditions(world))
     house.tick(before, T0, force=True)
@@ -238,7 +192,7 @@ def test_safety_tick_cuts_at_once(data: st.DataObject) -> None:
 def test_safety_ticks_from_any_state(data: st.DataObject) -> None:
     """Property 7 without the optimisation first: safety ticks straight from any state, under
     any household, fit every limit whose unmanaged part fits."""
-    world = data.draw(worlds(milliamp_grid=True))
+    world = data.draw(worlds())
     start = data.draw(controller_states(world, T0))
     house = House(world, state=replace(start, last_optimised_s=T0 - 0.5))
     for k in range(data.draw(st.integers(1, 3))):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import pytest
 from hypothesis import assume, event, example, given
 from hypothesis import strategies as st
 
@@ -163,13 +162,9 @@ def _running_solar_load(case: RunningCase) -> tuple[float, float]:
     return less, more
 
 
-# A 6 A Solar charger on a 10 A phase starts on 2.1 kW of export, then the sun dips: with 920 W
-# of import it is held at 6 A ("stopping in 3 min"), with only 460 W of import it is stopped.
-# `gate_surplus_load` holds while offered + recovery covers the minimum, with recovery =
-# recent average - latest surplus. Once the pool is overdrawn, offered is clamped at 0 (the
-# Solar room in `Budget.capacity` is max(remaining, hold - current), and `distribute` takes
-# max(0, cap)), so from there each extra watt of dip only adds to the "expected recovery":
-# the deeper the dip, the likelier the hold, from the grid.
+# Regression: a 6 A Solar charger on a 10 A phase starts on 2.1 kW of export, then the sun
+# dips. A deeper dip (920 W of import) once held the minimum while a shallower one (460 W)
+# stopped it, because an overdrawn surplus pool read as 0 instead of negative.
 DEEPER_DIP_HOLDS_LONGER = RunningCase(
     World(
         Site(phases=1, main_breaker_a=10.0, timing=Timing(start_delay_s=0.0)),
@@ -181,12 +176,6 @@ DEEPER_DIP_HOLDS_LONGER = RunningCase(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: predictive stop (timers.gate_surplus_load) sees the offered surplus "
-    "clamped at 0 but adds recovery = average - latest, so a deeper dip holds the minimum",
-)
 @FAST
 @example(case=DEEPER_DIP_HOLDS_LONGER)
 @given(case=running_cases())
