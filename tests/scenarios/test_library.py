@@ -1,9 +1,7 @@
 """The scenario library: every file passes, together they cover the product, the CLI agrees.
 
 Each YAML file directly in this folder holds one scenario (or a few close ones) with
-expectations derived by hand in its `description`. Files in `known_bugs/` describe what the
-engine should do but does not yet; they must stay valid scenarios and are run as xfail, so a
-fix shows up as XPASS (then move the file up here).
+expectations derived by hand in its `description`.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from simulator import Scenario, load_scenarios, run
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 FILES = sorted(HERE.glob("*.yaml"))
-KNOWN_BUGS = sorted((HERE / "known_bugs").glob("*.yaml"))
 
 
 def _all(paths: list[Path]) -> list[Scenario]:
@@ -33,19 +30,6 @@ def test_scenario_passes(path: Path) -> None:
         result = run(scenario)
         failures = "\n".join(f"  - {failure}" for failure in result.failures)
         assert result.passed, f"{scenario.name} ({path.name}):\n{failures}"
-
-
-@pytest.mark.parametrize("path", KNOWN_BUGS, ids=[p.stem for p in KNOWN_BUGS])
-def test_known_bug_is_a_valid_scenario(path: Path) -> None:
-    assert load_scenarios(path)
-
-
-@pytest.mark.parametrize("path", KNOWN_BUGS, ids=[p.stem for p in KNOWN_BUGS])
-@pytest.mark.xfail(reason="engine disagrees with the hand-derived expectation", strict=False)
-def test_known_bug_still_fails(path: Path) -> None:
-    for scenario in load_scenarios(path):
-        result = run(scenario)
-        assert result.passed, result.failures
 
 
 def test_library_size_and_coverage() -> None:
