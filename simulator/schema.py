@@ -165,6 +165,12 @@ TIMING = {
     "follow_tolerance_a": at_least(0),
     "surplus_reserve_w": number,
     "predictive_stop": boolean,
+    "raise_delay_s": at_least(0),
+    "import_tolerance_w": at_least(0),
+    "import_grace_s": at_least(0),
+    "buffer_window_s": above(0),
+    "buffer_band_w": at_least(0),
+    "hold_max_shortfall_pct": between(0, 100),
 }
 
 BATTERY = {

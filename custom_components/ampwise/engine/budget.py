@@ -32,6 +32,9 @@ class LimitKind(StrEnum):
     OWN = "own"
 
 
+ENERGY_LIMITS = frozenset({LimitKind.SURPLUS, LimitKind.EXCESS, LimitKind.OWN})
+
+
 @dataclass(frozen=True, slots=True)
 class Limit:
     """One constraint of the distribution, named for the reason text."""

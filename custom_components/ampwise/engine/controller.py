@@ -57,6 +57,7 @@ def allocate(
         snapshot.battery_w,
         snapshot.battery_soc_pct,
         bool(loads_first),
+        [w for t, w in state.surplus_history if now - t <= site.timing.buffer_window_s],
     )
     state = replace(
         state,

@@ -82,10 +82,22 @@ class Timing:
     # How far below the offer a vehicle must stay before its allocation is capped at its draw.
     follow_tolerance_a: float = 1.0
     # Watts kept back from surplus so small dips do not cause import (Solar/Excess only).
-    surplus_reserve_w: float = 50.0
+    surplus_reserve_w: float = 0.0
+    # Loads following surplus: raise only after the surplus stayed up this long, and ride out
+    # a shortfall of at most `import_tolerance_w` for up to `import_grace_s` before reducing.
+    raise_delay_s: float = 20.0
+    import_tolerance_w: float = 100.0
+    import_grace_s: float = 20.0
+    # With the battery at its target, Solar/Excess loads follow the surplus averaged over
+    # this window; the battery evens out what the sun does in between.
+    buffer_window_s: float = 900.0
+    buffer_band_w: float = 1000.0
     # Hold a Solar/Excess load at its minimum through a dip only while the recent average
     # surplus still covers that minimum; otherwise stop without waiting out the stop delay.
     predictive_stop: bool = True
+    # With predictive stop: hold only while surplus still covers all but this share of the
+    # minimum.
+    hold_max_shortfall_pct: float = 50.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,24 +10,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .budget import build_budget
+from .budget import ENERGY_LIMITS, build_budget
 from .decision import Allocation
 from .distribute import distribute
 from .explain import explain_share
-from .model import Load, Timing
+from .model import Load, Mode
 from .reasons import Reason, fmt_duration
+from .shaping import shape
 from .state import ControllerState, LoadState
 from .tick import EPS, Tick, allocation, lower_bounds, round_down, tiers
 from .timers import SURPLUS_MODES, gate_surplus_load, recovery_w
 
 HISTORY_MIN_S = 300.0
+FOLLOWS_SURPLUS = frozenset({Mode.SOLAR, Mode.EXCESS, Mode.ECO})
 _Why = tuple[Reason, str, float | None]
 
 
 def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], ControllerState]:
     site, now, timing, pools = tick.site, tick.now, tick.site.timing, tick.pools
     state = tick.state
-    window = max(HISTORY_MIN_S, timing.stop_delay_s)
+    window = max(HISTORY_MIN_S, timing.stop_delay_s, timing.buffer_window_s)
     history = (
         *((t, w) for t, w in state.surplus_history if now - t <= window),
         (now, pools.raw_surplus_w),
@@ -37,6 +39,7 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
     why: dict[str, _Why] = {}
     memories: dict[str, LoadState] = {}
     candidates: list[Load] = []
+    watching: set[str] = set()
     for load in tick.loads:
         memory = state.load(load.id)
         absent = tick.absent(load)
@@ -57,6 +60,10 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
             left = pause - since_stop
             memories[load.id] = memory
             why[load.id] = (Reason.PAUSED, f"paused for {fmt_duration(left)} after stopping", left)
+            if load.mode in SURPLUS_MODES:
+                # Its start delay may run during the pause, so a dip costs one pause, not two.
+                watching.add(load.id)
+                candidates.append(load)
             continue
         memories[load.id] = memory
         candidates.append(load)
@@ -80,6 +87,13 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
         ppa = budget.power_per_a[i]
         need = lower[i]
         got = potential.alloc[i]
+        if load.id in watching:
+            memory = memories[load.id]
+            if got < need - EPS:
+                memories[load.id] = replace(memory, start_pending_since_s=None)
+            elif memory.start_pending_since_s is None:
+                memories[load.id] = replace(memory, start_pending_since_s=now)
+            continue
         gate = gate_surplus_load(
             load,
             memories[load.id],
@@ -115,8 +129,20 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
                 memory = replace(memory, stopped_at_s=None)  # a new vehicle need not wait
         else:
             target = round_down(load, shares.alloc[i])
-            amps = round_down(load, _smooth(load, target, memory, upper[i], timing))
             limit = budget.limits[shares.binding[i]] if shares.binding[i] >= 0 else None
+            shaped = shape(
+                load,
+                target,
+                memory,
+                upper[i],
+                timing,
+                now,
+                energy_bound=limit is not None and limit.kind in ENERGY_LIMITS,
+                follows_surplus=load.mode in FOLLOWS_SURPLUS,
+                watts_per_a=budget.power_per_a[i],
+                buffered=pools.buffered,
+            )
+            amps = round_down(load, shaped.amps)
             measured = tick.draws[load.id].measured
             reason, message = explain_share(
                 load,
@@ -130,29 +156,22 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
             if load.id in gated and (target <= load.min_a + EPS or amps <= 0):
                 reason, message, timer = gated[load.id]
             if 0 < amps < target - EPS:
-                reason, message = Reason.RAMPING, f"ramping up to {target:.1f} A ({message})"
-            memory = memory.commanded(amps, now, load.mode, reason, message, timer)
+                if shaped.raise_since_s is not None:
+                    wait = timing.raise_delay_s - (now - shaped.raise_since_s)
+                    message = (
+                        f"raising to {shaped.raise_to_a:.1f} A in {fmt_duration(wait)} "
+                        f"if the surplus stays up ({message})"
+                    )
+                    reason = Reason.RAMPING
+                elif not shaped.holding:
+                    reason, message = Reason.RAMPING, f"ramping up to {target:.1f} A ({message})"
+            memory = replace(
+                memory.commanded(amps, now, load.mode, reason, message, timer),
+                raise_since_s=shaped.raise_since_s,
+                raise_to_a=shaped.raise_to_a,
+                short_since_s=shaped.short_since_s,
+            )
         memories[load.id] = memory
         results[load.id] = allocation(tick, load, memory)
     return results, memories, state
 
-
-def _smooth(
-    load: Load,
-    target: float,
-    memory: LoadState,
-    upper: float,
-    timing: Timing,
-) -> float:
-    """Ramp and dead-band increases; reductions pass straight through."""
-    previous = memory.command_a
-    if target <= previous or load.on_off:
-        return target
-    # One interval's worth per optimisation tick, however long since the last one: a gap (an
-    # outage, a failsafe) is no licence to jump.
-    step = timing.ramp_up_a_per_s * timing.interval_s
-    if previous <= 0:
-        return min(target, load.min_a + step)
-    if target - previous < timing.dead_band_a - EPS and target < upper - EPS:
-        return previous
-    return min(target, previous + step)

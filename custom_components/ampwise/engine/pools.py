@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .model import Battery, Load, Metering, Site
 
 INF = float("inf")
+STORED_SOLAR_HOURS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,8 @@ class Pools:
     own_w: float | None
     battery_first: bool
     raw_surplus_w: float
+    # The battery is at its target and evens out the surplus for Solar/Excess loads.
+    buffered: bool = False
 
     @property
     def headroom_a(self) -> tuple[float, ...]:
@@ -93,6 +96,16 @@ def battery_loads_first(battery: Battery, soc: float | None, previous: bool | No
     return bool(previous)
 
 
+def stored_solar_w(battery: Battery, soc: float | None) -> float:
+    """Battery power Solar loads may use on top of surplus: the energy above target minus
+    hysteresis, spread over an hour so the battery tapers off instead of being drained."""
+    if soc is None or battery.capacity_kwh is None:
+        return 0.0
+    floor = battery.soc_target_pct - battery.hysteresis_pct
+    spare_wh = max(0.0, soc - floor) / 100.0 * battery.capacity_kwh * 1000.0
+    return min(battery.max_discharge_w, spare_wh / STORED_SOLAR_HOURS)
+
+
 def build_pools(
     site: Site,
     household_a: tuple[float, ...],
@@ -102,8 +115,13 @@ def build_pools(
     battery_w: float | None,
     battery_soc: float | None,
     loads_first: bool,
+    recent_surplus_w: Sequence[float] = (),
 ) -> Pools:
-    """Compute every pool from the household figures and the battery state."""
+    """Compute every pool from the household figures and the battery state.
+
+    `recent_surplus_w` are the raw surplus figures of the last few minutes; with the battery
+    at its target they set the pace, the battery absorbing what the sun does in between.
+    """
     v = site.voltage_v
     off_grid = site.metering is Metering.OFF_GRID
     if off_grid and site.inverter is not None:
@@ -142,11 +160,19 @@ def build_pools(
         excess_base_w = raw_surplus_w
         discharge_w = 0.0
     else:
-        battery_reserve_w = 0.0 if loads_first else battery.max_charge_w
-        excess_base_w = raw_surplus_w - battery_reserve_w
         above_min = battery_soc is not None and battery_soc > battery.soc_min_pct
         discharge_w = battery.max_discharge_w if above_min else 0.0
-        surplus_w = excess_base_w + (discharge_w if loads_first else 0.0)
+        if loads_first:
+            # The battery is the buffer: loads take the recent average, the battery the rest.
+            samples = (*recent_surplus_w, raw_surplus_w)
+            # ...as far as the battery can make up the difference right now.
+            excess_base_w = min(sum(samples) / len(samples), raw_surplus_w + discharge_w)
+            surplus_w = min(
+                excess_base_w + stored_solar_w(battery, battery_soc), raw_surplus_w + discharge_w
+            )
+        else:
+            excess_base_w = raw_surplus_w - battery.max_charge_w
+            surplus_w = excess_base_w
     own_w = None
     if off_grid or not site.grid_import_allowed:
         own_w = raw_surplus_w + discharge_w
@@ -162,6 +188,7 @@ def build_pools(
         own_w=own_w,
         battery_first=battery is not None and not loads_first,
         raw_surplus_w=raw_surplus_w,
+        buffered=battery is not None and loads_first,
     )
 
 

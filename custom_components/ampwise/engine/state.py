@@ -20,6 +20,11 @@ class LoadState:
     start_pending_since_s: float | None = None
     stop_pending_since_s: float | None = None
     mode: Mode | None = None
+    # Surplus-following loads: a raise waits until surplus has stayed up (debounce), a small
+    # shortfall is tolerated briefly; these remember since when, and the lowest target seen.
+    raise_since_s: float | None = None
+    raise_to_a: float = 0.0
+    short_since_s: float | None = None
     # The explanation of the last command, kept for ticks that leave the command alone.
     reason: Reason = Reason.OFF
     message: str = ""
@@ -55,6 +60,9 @@ class LoadState:
             start_pending,
             stop_pending,
             mode,
+            self.raise_since_s,
+            self.raise_to_a,
+            self.short_since_s,
             reason,
             message,
             timer_s,

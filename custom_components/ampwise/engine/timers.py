@@ -86,7 +86,10 @@ def gate_surplus_load(
     since = memory.stop_pending_since_s if memory.stop_pending_since_s is not None else now
     memory = replace(memory, stop_pending_since_s=since)
     left = timing.stop_delay_s - (now - since)
-    dip_passes = offered_w + recovery >= need_w
+    # Hold through a dip only when the recent average says it will pass and the sun still
+    # carries most of the minimum: a deep dip would mean importing most of it meanwhile.
+    shallow = offered_w >= need_w * (1.0 - timing.hold_max_shortfall_pct / 100.0)
+    dip_passes = shallow and offered_w + recovery >= need_w
     if left > 1e-9 and (dip_passes or not timing.predictive_stop):
         message = (
             f"stopping in {fmt_duration(left)}: surplus {fmt_power(max(0.0, offered_w))} "
