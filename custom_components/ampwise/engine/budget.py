@@ -119,49 +119,48 @@ def build_budget(
 
     With `physical_only` the energy pools are left out: the safety path protects breakers only.
     """
-    limits: list[Limit] = []
-    remaining: list[float] = []
-
-    def add(limit: Limit, value: float) -> int:
-        limits.append(limit)
-        remaining.append(value)
-        return len(limits) - 1
-
     phase_kind = LimitKind.INVERTER if site.metering is Metering.OFF_GRID else LimitKind.PHASE
     phase_name = "inverter" if phase_kind is LimitKind.INVERTER else "main breaker"
-    phase_ids = [
-        add(Limit(phase_kind, phase_name, p), pools.phase_limit_a[p] - pools.household_a[p])
-        for p in range(site.phases)
-    ]
-    circuit_ids: dict[str, list[int]] = {}
-    circuit_power_ids: dict[str, int] = {}
+    phases = range(site.phases)
+    limits = [Limit(phase_kind, phase_name, p) for p in phases]
+    remaining = [pools.phase_limit_a[p] - pools.household_a[p] for p in phases]
+    # For each circuit, its own and its ancestors' limits: per phase, and power (if any).
+    own_a: dict[str, list[int]] = {}
+    own_w: dict[str, int] = {}
     for circuit in site.circuits:
         free = pools.circuit_free_a[circuit.id]
-        circuit_ids[circuit.id] = [
-            add(Limit(LimitKind.CIRCUIT, circuit.label, p), free[p]) for p in range(site.phases)
-        ]
+        own_a[circuit.id] = list(range(len(limits), len(limits) + site.phases))
+        limits.extend(Limit(LimitKind.CIRCUIT, circuit.label, p) for p in phases)
+        remaining.extend(free)
         if circuit.id in pools.circuit_free_w:
-            circuit_power_ids[circuit.id] = add(
-                Limit(LimitKind.CIRCUIT_POWER, circuit.label), pools.circuit_free_w[circuit.id]
-            )
-    import_id = (
-        add(Limit(LimitKind.IMPORT, "max import power"), pools.import_free_w)
-        if pools.import_free_w is not None
-        else None
-    )
-    inverter_id = (
-        add(Limit(LimitKind.INVERTER, "inverter power"), pools.inverter_free_w)
-        if pools.inverter_free_w is not None
-        else None
-    )
+            own_w[circuit.id] = len(limits)
+            limits.append(Limit(LimitKind.CIRCUIT_POWER, circuit.label))
+            remaining.append(pools.circuit_free_w[circuit.id])
+    chain_a: dict[str, list[list[int]]] = {}
+    chain_w: dict[str, list[int]] = {}
+    for circuit_id, chain in chains.items():
+        chain_a[circuit_id] = [[own_a[c][p] for c in chain] for p in phases]
+        chain_w[circuit_id] = [own_w[c] for c in chain if c in own_w]
+    site_w: list[int] = []
+    if pools.import_free_w is not None:
+        site_w.append(len(limits))
+        limits.append(Limit(LimitKind.IMPORT, "max import power"))
+        remaining.append(pools.import_free_w)
+    if pools.inverter_free_w is not None:
+        site_w.append(len(limits))
+        limits.append(Limit(LimitKind.INVERTER, "inverter power"))
+        remaining.append(pools.inverter_free_w)
     soft_all: tuple[int, ...] = ()
     surplus_id = excess_id = own_id = None
     if not physical_only:
-        surplus_id = add(Limit(LimitKind.SURPLUS, "surplus"), pools.surplus_w)
-        excess_id = add(Limit(LimitKind.EXCESS, "excess"), pools.excess_w)
+        surplus_id, excess_id = len(limits), len(limits) + 1
+        limits += [Limit(LimitKind.SURPLUS, "surplus"), Limit(LimitKind.EXCESS, "excess")]
+        remaining += [pools.surplus_w, pools.excess_w]
         soft_all = (surplus_id, excess_id)
         if pools.own_w is not None:
-            own_id = add(Limit(LimitKind.OWN, "solar and battery"), pools.own_w)
+            own_id = len(limits)
+            limits.append(Limit(LimitKind.OWN, "solar and battery"))
+            remaining.append(pools.own_w)
             soft_all = (*soft_all, own_id)
 
     v = site.voltage_v
@@ -169,20 +168,17 @@ def build_budget(
     soft: list[tuple[tuple[int, float], ...]] = []
     power_per_a: list[float] = []
     for load in loads:
-        phases = phases_of(load)
-        lines = len(phases)
-        links: list[tuple[int, float]] = [(phase_ids[p], 1.0) for p in phases]
-        if load.circuit is not None:
-            for circuit_id in chains.get(load.circuit, ()):
-                links.extend((circuit_ids[circuit_id][p], 1.0) for p in phases)
-                if circuit_id in circuit_power_ids:
-                    links.append((circuit_power_ids[circuit_id], v * lines))
-        if import_id is not None:
-            links.append((import_id, v * lines))
-        if inverter_id is not None:
-            links.append((inverter_id, v * lines))
+        used = phases_of(load)
+        watts_per_a = v * len(used)
+        links = [(p, 1.0) for p in used]
+        if load.circuit is not None and load.circuit in chain_a:
+            per_phase = chain_a[load.circuit]
+            for p in used:
+                links.extend((index, 1.0) for index in per_phase[p])
+            links.extend((index, watts_per_a) for index in chain_w[load.circuit])
+        links.extend((index, watts_per_a) for index in site_w)
         hard.append(tuple(links))
-        power_per_a.append(v * lines)
+        power_per_a.append(watts_per_a)
         soft.append(_soft_links(load, surplus_id, excess_id, own_id))
     return Budget(limits, remaining, hard, soft, soft_all, power_per_a)
 

@@ -57,7 +57,7 @@ def allocate(
         snapshot.battery_w,
         snapshot.battery_soc_pct,
         bool(loads_first),
-        [w for t, w in state.surplus_history if now - t <= site.timing.buffer_window_s],
+        [w for _, w in state.recent_surplus(now, site.timing.buffer_window_s)],
     )
     state = replace(
         state,

@@ -35,7 +35,10 @@ class GridView:
 
 
 def _finite(values: Sequence[float]) -> bool:
-    return all(isinstance(v, int | float) and math.isfinite(v) for v in values)
+    try:
+        return all(map(math.isfinite, values))
+    except TypeError:  # None or text where a number belongs
+        return False
 
 
 def resolve_grid(site: Site, snapshot: Snapshot, state: ControllerState, now: float) -> GridView:
@@ -72,8 +75,8 @@ def estimate_draw(load: Load, reading: LoadReading | None, memory: LoadState, no
     lines = len(load.lines)
     measured = None
     if reading is not None and reading.draw_a is not None and _finite(reading.draw_a):
-        values = tuple(max(0.0, a) for a in reading.draw_a[:lines])
-        measured = values + (0.0,) * (lines - len(values))
+        values = tuple([a if a > 0.0 else 0.0 for a in reading.draw_a[:lines]])
+        measured = values if len(values) == lines else values + (0.0,) * (lines - len(values))
     if reading is not None and not reading.connected:
         # Nothing plugged in draws nothing, whatever the last command or meter figure says.
         return Draw((0.0,) * lines, measured, measured is not None)

@@ -30,10 +30,7 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
     site, now, timing, pools = tick.site, tick.now, tick.site.timing, tick.pools
     state = tick.state
     window = max(HISTORY_MIN_S, timing.stop_delay_s, timing.buffer_window_s)
-    history = (
-        *((t, w) for t, w in state.surplus_history if now - t <= window),
-        (now, pools.raw_surplus_w),
-    )
+    history = (*state.recent_surplus(now, window), (now, pools.raw_surplus_w))
     state = replace(state, surplus_history=history, last_optimised_s=now)
 
     why: dict[str, _Why] = {}
@@ -45,7 +42,7 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
         absent = tick.absent(load)
         if absent is not None:
             if memory.start_pending_since_s is not None:
-                memory = replace(memory, start_pending_since_s=None)
+                memory = memory.with_timers(None, memory.stop_pending_since_s)
             memories[load.id] = memory
             why[load.id] = (*absent, None)
             continue
@@ -90,9 +87,9 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
         if load.id in watching:
             memory = memories[load.id]
             if got < need - EPS:
-                memories[load.id] = replace(memory, start_pending_since_s=None)
+                memories[load.id] = memory.with_timers(None, memory.stop_pending_since_s)
             elif memory.start_pending_since_s is None:
-                memories[load.id] = replace(memory, start_pending_since_s=now)
+                memories[load.id] = memory.with_timers(now, memory.stop_pending_since_s)
             continue
         gate = gate_surplus_load(
             load,
@@ -165,13 +162,15 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
                     reason = Reason.RAMPING
                 elif not shaped.holding:
                     reason, message = Reason.RAMPING, f"ramping up to {target:.1f} A ({message})"
-            memory = replace(
-                memory.commanded(amps, now, load.mode, reason, message, timer),
-                raise_since_s=shaped.raise_since_s,
-                raise_to_a=shaped.raise_to_a,
-                short_since_s=shaped.short_since_s,
+            memory = memory.commanded(
+                amps,
+                now,
+                load.mode,
+                reason,
+                message,
+                timer,
+                (shaped.raise_since_s, shaped.raise_to_a, shaped.short_since_s),
             )
         memories[load.id] = memory
         results[load.id] = allocation(tick, load, memory)
     return results, memories, state
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .model import Mode
 from .reasons import Reason
@@ -34,6 +34,12 @@ class LoadState:
     def running(self) -> bool:
         return self.running_since_s is not None
 
+    def with_timers(self, start: float | None, stop: float | None) -> LoadState:
+        """The same state with the start and stop timers set (itself when they are)."""
+        if start == self.start_pending_since_s and stop == self.stop_pending_since_s:
+            return self
+        return replace(self, start_pending_since_s=start, stop_pending_since_s=stop)
+
     def commanded(
         self,
         amps: float,
@@ -42,8 +48,12 @@ class LoadState:
         reason: Reason,
         message: str,
         timer_s: float | None = None,
+        shaping: tuple[float | None, float, float | None] | None = None,
     ) -> LoadState:
-        """The state after commanding `amps`: a start or a stop when it crosses zero."""
+        """The state after commanding `amps`: a start or a stop when it crosses zero.
+
+        `shaping` is (raise_since_s, raise_to_a, short_since_s); None keeps the current ones.
+        """
         changed = abs(amps - self.command_a) > 1e-6
         command_at = now if changed else self.command_at_s
         running_since, stopped_at = self.running_since_s, self.stopped_at_s
@@ -60,9 +70,7 @@ class LoadState:
             start_pending,
             stop_pending,
             mode,
-            self.raise_since_s,
-            self.raise_to_a,
-            self.short_since_s,
+            *(shaping or (self.raise_since_s, self.raise_to_a, self.short_since_s)),
             reason,
             message,
             timer_s,
@@ -86,6 +94,14 @@ class ControllerState:
 
     def load(self, load_id: str) -> LoadState:
         return self.loads.get(load_id, _IDLE)
+
+    def recent_surplus(self, now: float, window_s: float) -> tuple[tuple[float, float], ...]:
+        """Surplus samples of the last `window_s` seconds (the history is oldest first)."""
+        history = self.surplus_history
+        start = 0
+        while start < len(history) and now - history[start][0] > window_s:
+            start += 1
+        return history[start:] if start else history
 
 
 _IDLE = LoadState()

@@ -10,7 +10,7 @@ immediate and happens in the distribution.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .model import Load, Mode, Timing
 from .reasons import Reason, fmt_duration, fmt_power
@@ -61,30 +61,31 @@ def gate_surplus_load(
                 else "waiting for surplus"
             )
             message = f"{text}: {fmt_power(max(0.0, offered_w))} of {fmt_power(need_w)}"
-            return Gate(False, 0.0, replace(memory, start_pending_since_s=None), reason, message)
+            memory = memory.with_timers(None, memory.stop_pending_since_s)
+            return Gate(False, 0.0, memory, reason, message)
         since = memory.start_pending_since_s if memory.start_pending_since_s is not None else now
-        memory = replace(memory, start_pending_since_s=since)
+        memory = memory.with_timers(since, memory.stop_pending_since_s)
         left = timing.start_delay_s - (now - since)
         if left > 1e-9:
             message = f"starting in {fmt_duration(left)}: surplus covers the minimum"
             return Gate(False, 0.0, memory, Reason.STARTING, message, left)
-        return Gate(True, 0.0, replace(memory, start_pending_since_s=None))
+        return Gate(True, 0.0, memory.with_timers(None, memory.stop_pending_since_s))
 
     on_for = now - memory.running_since_s if memory.running_since_s is not None else 0.0
     if load.mode is Mode.EXCESS and on_for < timing.excess_hold_s and not covered:
         left = timing.excess_hold_s - on_for
         message = f"excess hold: keeps its minimum for {fmt_duration(left)} after starting"
-        memory = replace(memory, stop_pending_since_s=None)
+        memory = memory.with_timers(memory.start_pending_since_s, None)
         return Gate(True, load.min_a, memory, Reason.EXCESS_HOLD, message, left)
     if on_for < load.min_on_s and not covered:
         left = load.min_on_s - on_for
         message = f"minimum on-time: {fmt_duration(left)} left"
         return Gate(True, load.min_a, memory, Reason.MIN_ON, message, left)
     if covered:
-        return Gate(True, 0.0, replace(memory, stop_pending_since_s=None))
+        return Gate(True, 0.0, memory.with_timers(memory.start_pending_since_s, None))
 
     since = memory.stop_pending_since_s if memory.stop_pending_since_s is not None else now
-    memory = replace(memory, stop_pending_since_s=since)
+    memory = memory.with_timers(memory.start_pending_since_s, since)
     left = timing.stop_delay_s - (now - since)
     # Hold through a dip only when the recent average says it will pass and the sun still
     # carries most of the minimum: a deep dip would mean importing most of it meanwhile.
@@ -96,4 +97,4 @@ def gate_surplus_load(
             f"below minimum {fmt_power(need_w)}"
         )
         return Gate(True, load.min_a, memory, Reason.STOPPING, message, left)
-    return Gate(False, 0.0, replace(memory, stop_pending_since_s=None))
+    return Gate(False, 0.0, memory.with_timers(memory.start_pending_since_s, None))
