@@ -16,7 +16,7 @@ from .distribute import distribute
 from .explain import explain_share
 from .model import Load, Mode
 from .reasons import Reason, fmt_duration
-from .shaping import shape
+from .shaping import Hold, shape
 from .state import ControllerState, LoadState
 from .tick import EPS, Tick, allocation, lower_bounds, round_down, tiers
 from .timers import SURPLUS_MODES, gate_surplus_load, recovery_w
@@ -152,16 +152,16 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
             timer = None
             if load.id in gated and (target <= load.min_a + EPS or amps <= 0):
                 reason, message, timer = gated[load.id]
-            if 0 < amps < target - EPS:
-                if shaped.raise_since_s is not None:
-                    wait = timing.raise_delay_s - (now - shaped.raise_since_s)
-                    message = (
-                        f"raising to {shaped.raise_to_a:.1f} A in {fmt_duration(wait)} "
-                        f"if the surplus stays up ({message})"
-                    )
-                    reason = Reason.RAMPING
-                elif not shaped.holding:
-                    reason, message = Reason.RAMPING, f"ramping up to {target:.1f} A ({message})"
+            if shaped.hold is Hold.RAISE_WAIT:
+                assert shaped.raise_since_s is not None
+                wait = timing.raise_delay_s - (now - shaped.raise_since_s)
+                reason = Reason.RAMPING
+                message = (
+                    f"raising to {shaped.raise_to_a:.1f} A in {fmt_duration(wait)} "
+                    f"if the surplus stays up ({message})"
+                )
+            elif shaped.hold is Hold.RAMP:
+                reason, message = Reason.RAMPING, f"ramping up to {target:.1f} A ({message})"
             memory = memory.commanded(
                 amps,
                 now,

@@ -10,6 +10,7 @@ nothing. Any other reduction, and every reduction a breaker asks for, is immedia
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .model import Load, Timing
 from .state import LoadState
@@ -17,18 +18,26 @@ from .state import LoadState
 EPS = 1e-6
 
 
+class Hold(StrEnum):
+    """Why a command stays below its target (or above it, for a ridden-out shortfall)."""
+
+    NONE = ""
+    RAMP = "ramp"  # rising one step per tick
+    RAISE_WAIT = "raise_wait"  # waiting for the surplus to stay up
+    DEAD_BAND = "dead_band"  # too small a rise to bother the charger
+    BAND = "band"  # the battery evens out the difference
+    SHORTFALL = "shortfall"  # a small, short shortfall is ridden out
+
+
 @dataclass(frozen=True, slots=True)
 class Shaped:
-    """The command, and the shaping memory the load keeps for the next tick."""
+    """The command, why it differs from the target, and the memory kept for the next tick."""
 
     amps: float
+    hold: Hold = Hold.NONE
     raise_since_s: float | None = None
     raise_to_a: float = 0.0
     short_since_s: float | None = None
-
-    @property
-    def holding(self) -> bool:
-        return self.raise_since_s is not None or self.short_since_s is not None
 
 
 def shape(
@@ -53,40 +62,48 @@ def shape(
     while the target stays within `buffer_band_w` of it, either way.
     """
     previous = memory.command_a
-    if (
-        energy_bound
-        and buffered
-        and previous > 0
-        and target > 0
-        and not load.on_off
-        and abs(target - previous) * watts_per_a < timing.buffer_band_w
-    ):
-        return Shaped(previous)
     step = timing.ramp_up_a_per_s * timing.interval_s
     if load.on_off or target <= 0:
         return Shaped(target)
     if previous <= 0:
-        return Shaped(min(target, load.min_a + step))
+        return _ramp(min(target, load.min_a + step), target)
+    # Right after a start the start delay has just proved the surplus steady: no second wait,
+    # and the start ramp runs to its end.
+    settled = memory.running_since_s is not None and now - memory.running_since_s >= (
+        timing.raise_delay_s
+    )
+    if (
+        energy_bound
+        and buffered
+        and settled
+        and abs(target - previous) * watts_per_a < timing.buffer_band_w
+    ):
+        return Shaped(previous, Hold.BAND)
     if target < previous - EPS:
         shortfall_w = (previous - target) * watts_per_a
         if energy_bound and shortfall_w <= timing.import_tolerance_w:
             since = memory.short_since_s if memory.short_since_s is not None else now
             if now - since < timing.import_grace_s - EPS:
-                return Shaped(previous, short_since_s=since)
+                return Shaped(previous, Hold.SHORTFALL, short_since_s=since)
         return Shaped(target)
-    if target - previous < timing.dead_band_a - EPS and target < upper - EPS:
-        return Shaped(previous)
     if target <= previous + EPS:
         return Shaped(previous)
-    settled = memory.running_since_s is not None and now - memory.running_since_s >= (
-        timing.raise_delay_s
-    )
-    # Right after a start the start delay has just proved the surplus steady: no second wait.
+    rising = memory.raise_since_s is not None and memory.raise_to_a > previous + EPS
+    if target - previous < timing.dead_band_a - EPS and target < upper - EPS and not rising:
+        return Shaped(previous, Hold.DEAD_BAND)
     if follows_surplus and timing.raise_delay_s > 0 and settled:
         pending = memory.raise_since_s
         lowest = target if pending is None else min(memory.raise_to_a, target)
         first = now if pending is None else pending
         if now - first < timing.raise_delay_s - EPS:
-            return Shaped(previous, raise_since_s=first, raise_to_a=lowest)
-        target = lowest
-    return Shaped(min(target, previous + step))
+            return Shaped(previous, Hold.RAISE_WAIT, raise_since_s=first, raise_to_a=lowest)
+        amps = min(lowest, previous + step)
+        if amps < lowest - EPS:
+            # Keep climbing next tick without a new wait; a lower target still caps the climb.
+            return Shaped(amps, Hold.RAMP, raise_since_s=first, raise_to_a=lowest)
+        return Shaped(amps)
+    return _ramp(min(target, previous + step), target)
+
+
+def _ramp(amps: float, target: float) -> Shaped:
+    return Shaped(amps, Hold.RAMP if amps < target - EPS else Hold.NONE)
