@@ -107,6 +107,91 @@ class Budget:
         self.remaining[:] = saved
 
 
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Which limits a site has and where they sit in the budget: fixed while the site is."""
+
+    site: Site
+    limits: tuple[Limit, ...]
+    circuit_slots: tuple[tuple[str, int, int | None], ...]  # id, first phase slot, power slot
+    chain_a: Mapping[str, tuple[tuple[int, ...], ...]]  # circuit -> per phase: chain's slots
+    chain_w: Mapping[str, tuple[int, ...]]  # circuit -> chain's power slots
+    import_slot: int | None
+    inverter_slot: int | None
+    surplus_slot: int | None
+    excess_slot: int | None
+    own_slot: int | None
+
+
+_LAYOUTS: dict[tuple[int, bool], _Layout] = {}
+
+
+def _layout(site: Site, chains: Mapping[str, tuple[str, ...]], physical_only: bool) -> _Layout:
+    """The site's layout, computed once per site object and kept (a handful of sites at most)."""
+    key = (id(site), physical_only)
+    cached = _LAYOUTS.get(key)
+    if cached is not None and cached.site is site:
+        return cached
+    off_grid = site.metering is Metering.OFF_GRID
+    phase_kind = LimitKind.INVERTER if off_grid else LimitKind.PHASE
+    phase_name = "inverter" if off_grid else "main breaker"
+    phases = range(site.phases)
+    limits = [Limit(phase_kind, phase_name, p) for p in phases]
+    circuit_slots = []
+    own_a: dict[str, int] = {}
+    own_w: dict[str, int] = {}
+    for circuit in site.circuits:
+        own_a[circuit.id] = len(limits)
+        limits.extend(Limit(LimitKind.CIRCUIT, circuit.label, p) for p in phases)
+        power_slot = None
+        if circuit.limit_w is not None:
+            power_slot = own_w[circuit.id] = len(limits)
+            limits.append(Limit(LimitKind.CIRCUIT_POWER, circuit.label))
+        circuit_slots.append((circuit.id, own_a[circuit.id], power_slot))
+
+    def slot(limit: Limit | None) -> int | None:
+        if limit is None:
+            return None
+        limits.append(limit)
+        return len(limits) - 1
+
+    import_slot = slot(
+        Limit(LimitKind.IMPORT, "max import power")
+        if site.max_import_w is not None and not off_grid
+        else None
+    )
+    inverter_slot = slot(
+        Limit(LimitKind.INVERTER, "inverter power")
+        if off_grid and site.inverter is not None
+        else None
+    )
+    surplus_slot = slot(None if physical_only else Limit(LimitKind.SURPLUS, "surplus"))
+    excess_slot = slot(None if physical_only else Limit(LimitKind.EXCESS, "excess"))
+    has_own = off_grid or not site.grid_import_allowed
+    own_slot = slot(
+        Limit(LimitKind.OWN, "solar and battery") if has_own and not physical_only else None
+    )
+    layout = _Layout(
+        site,
+        tuple(limits),
+        tuple(circuit_slots),
+        {
+            cid: tuple(tuple(own_a[c] + p for c in chain) for p in phases)
+            for cid, chain in chains.items()
+        },
+        {cid: tuple(own_w[c] for c in chain if c in own_w) for cid, chain in chains.items()},
+        import_slot,
+        inverter_slot,
+        surplus_slot,
+        excess_slot,
+        own_slot,
+    )
+    if len(_LAYOUTS) > 16:
+        _LAYOUTS.clear()
+    _LAYOUTS[key] = layout
+    return layout
+
+
 def build_budget(
     site: Site,
     loads: Sequence[Load],
@@ -119,51 +204,35 @@ def build_budget(
 
     With `physical_only` the energy pools are left out: the safety path protects breakers only.
     """
-    phase_kind = LimitKind.INVERTER if site.metering is Metering.OFF_GRID else LimitKind.PHASE
-    phase_name = "inverter" if phase_kind is LimitKind.INVERTER else "main breaker"
-    phases = range(site.phases)
-    limits = [Limit(phase_kind, phase_name, p) for p in phases]
-    remaining = [pools.phase_limit_a[p] - pools.household_a[p] for p in phases]
-    # For each circuit, its own and its ancestors' limits: per phase, and power (if any).
-    own_a: dict[str, list[int]] = {}
-    own_w: dict[str, int] = {}
-    for circuit in site.circuits:
-        free = pools.circuit_free_a[circuit.id]
-        own_a[circuit.id] = list(range(len(limits), len(limits) + site.phases))
-        limits.extend(Limit(LimitKind.CIRCUIT, circuit.label, p) for p in phases)
-        remaining.extend(free)
-        if circuit.id in pools.circuit_free_w:
-            own_w[circuit.id] = len(limits)
-            limits.append(Limit(LimitKind.CIRCUIT_POWER, circuit.label))
-            remaining.append(pools.circuit_free_w[circuit.id])
-    chain_a: dict[str, list[list[int]]] = {}
-    chain_w: dict[str, list[int]] = {}
-    for circuit_id, chain in chains.items():
-        chain_a[circuit_id] = [[own_a[c][p] for c in chain] for p in phases]
-        chain_w[circuit_id] = [own_w[c] for c in chain if c in own_w]
+    layout = _layout(site, chains, physical_only)
+    remaining = [0.0] * len(layout.limits)
+    for p in range(site.phases):
+        remaining[p] = pools.phase_limit_a[p] - pools.household_a[p]
+    for circuit_id, first, power_slot in layout.circuit_slots:
+        remaining[first : first + site.phases] = pools.circuit_free_a[circuit_id]
+        if power_slot is not None:
+            remaining[power_slot] = pools.circuit_free_w[circuit_id]
     site_w: list[int] = []
-    if pools.import_free_w is not None:
-        site_w.append(len(limits))
-        limits.append(Limit(LimitKind.IMPORT, "max import power"))
-        remaining.append(pools.import_free_w)
-    if pools.inverter_free_w is not None:
-        site_w.append(len(limits))
-        limits.append(Limit(LimitKind.INVERTER, "inverter power"))
-        remaining.append(pools.inverter_free_w)
+    for slot_index, value in (
+        (layout.import_slot, pools.import_free_w),
+        (layout.inverter_slot, pools.inverter_free_w),
+    ):
+        if slot_index is not None and value is not None:
+            remaining[slot_index] = value
+            site_w.append(slot_index)
     soft_all: tuple[int, ...] = ()
-    surplus_id = excess_id = own_id = None
-    if not physical_only:
-        surplus_id, excess_id = len(limits), len(limits) + 1
-        limits += [Limit(LimitKind.SURPLUS, "surplus"), Limit(LimitKind.EXCESS, "excess")]
-        remaining += [pools.surplus_w, pools.excess_w]
-        soft_all = (surplus_id, excess_id)
-        if pools.own_w is not None:
-            own_id = len(limits)
-            limits.append(Limit(LimitKind.OWN, "solar and battery"))
-            remaining.append(pools.own_w)
-            soft_all = (*soft_all, own_id)
+    if layout.surplus_slot is not None and layout.excess_slot is not None:
+        remaining[layout.surplus_slot] = pools.surplus_w
+        remaining[layout.excess_slot] = pools.excess_w
+        soft_all = (layout.surplus_slot, layout.excess_slot)
+    own_id = None
+    if layout.own_slot is not None and pools.own_w is not None:
+        own_id = layout.own_slot
+        remaining[own_id] = pools.own_w
+        soft_all = (*soft_all, own_id)
 
     v = site.voltage_v
+    chain_a, chain_w = layout.chain_a, layout.chain_w
     hard: list[tuple[tuple[int, float], ...]] = []
     soft: list[tuple[tuple[int, float], ...]] = []
     power_per_a: list[float] = []
@@ -171,16 +240,17 @@ def build_budget(
         used = phases_of(load)
         watts_per_a = v * len(used)
         links = [(p, 1.0) for p in used]
-        if load.circuit is not None and load.circuit in chain_a:
-            per_phase = chain_a[load.circuit]
+        circuit = load.circuit
+        if circuit is not None and circuit in chain_a:
+            per_phase = chain_a[circuit]
             for p in used:
-                links.extend((index, 1.0) for index in per_phase[p])
-            links.extend((index, watts_per_a) for index in chain_w[load.circuit])
-        links.extend((index, watts_per_a) for index in site_w)
+                links += [(index, 1.0) for index in per_phase[p]]
+            links += [(index, watts_per_a) for index in chain_w[circuit]]
+        links += [(index, watts_per_a) for index in site_w]
         hard.append(tuple(links))
         power_per_a.append(watts_per_a)
-        soft.append(_soft_links(load, surplus_id, excess_id, own_id))
-    return Budget(limits, remaining, hard, soft, soft_all, power_per_a)
+        soft.append(_soft_links(load, layout.surplus_slot, layout.excess_slot, own_id))
+    return Budget(list(layout.limits), remaining, hard, soft, soft_all, power_per_a)
 
 
 def _soft_links(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 
 from .decision import Allocation, Decision, Path, SiteStatus
 from .measurements import GridView, estimate_draws, managed_per_circuit, resolve_grid
@@ -59,25 +58,28 @@ def allocate(
         bool(loads_first),
         [w for _, w in state.recent_surplus(now, site.timing.buffer_window_s)],
     )
-    state = replace(
-        state,
-        battery_loads_first=loads_first,
-        last_grid_a=grid.grid_a,
-        last_grid_w=grid.grid_w,
-        last_grid_at_s=grid.at_s,
-    )
     tick = Tick(site, loads, snapshot, state, now, draws, pools, chains, grid)
     mode_changed = any(state.load(load.id).mode not in (None, load.mode) for load in loads)
     due = (
         state.last_optimised_s is None
         or now - state.last_optimised_s >= site.timing.interval_s - EPS
     )
+    history, optimised_s = state.surplus_history, state.last_optimised_s
     if grid.fresh and (force_optimise or due or mode_changed):
-        results, memories, state = optimise(tick)
-        path = Path.OPTIMISE
+        results, memories, history = optimise(tick)
+        path, optimised_s = Path.OPTIMISE, now
     else:
         results, memories = protect(tick)
         path = Path.SAFETY
+    state = ControllerState(
+        loads=memories,
+        last_optimised_s=optimised_s,
+        battery_loads_first=loads_first,
+        last_grid_a=grid.grid_a,
+        last_grid_w=grid.grid_w,
+        last_grid_at_s=grid.at_s,
+        surplus_history=history,
+    )
     allocated = sum(a.power_w for a in results.values())
     message = (
         "ok"
@@ -92,7 +94,7 @@ def allocate(
         degraded=not grid.fresh,
         message=message,
     )
-    return Decision(path, results, status, replace(state, loads=memories))
+    return Decision(path, results, status, state)
 
 
 def _failsafe(
@@ -135,4 +137,4 @@ def _failsafe(
         degraded=True,
         message=f"failsafe: {missing}",
     )
-    return Decision(Path.FAILSAFE, results, status, replace(state, loads=memories))
+    return Decision(Path.FAILSAFE, results, status, state.evolve(loads=memories))

@@ -17,7 +17,7 @@ from .explain import explain_share
 from .model import Load, Mode
 from .reasons import Reason, fmt_duration
 from .shaping import Hold, shape
-from .state import ControllerState, LoadState
+from .state import LoadState
 from .tick import EPS, Tick, allocation, lower_bounds, round_down, tiers
 from .timers import SURPLUS_MODES, gate_surplus_load, recovery_w
 
@@ -26,12 +26,13 @@ FOLLOWS_SURPLUS = frozenset({Mode.SOLAR, Mode.EXCESS, Mode.ECO})
 _Why = tuple[Reason, str, float | None]
 
 
-def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], ControllerState]:
+def optimise(
+    tick: Tick,
+) -> tuple[dict[str, Allocation], dict[str, LoadState], tuple[tuple[float, float], ...]]:
     site, now, timing, pools = tick.site, tick.now, tick.site.timing, tick.pools
     state = tick.state
     window = max(HISTORY_MIN_S, timing.stop_delay_s, timing.buffer_window_s)
     history = (*state.recent_surplus(now, window), (now, pools.raw_surplus_w))
-    state = replace(state, surplus_history=history, last_optimised_s=now)
 
     why: dict[str, _Why] = {}
     memories: dict[str, LoadState] = {}
@@ -173,4 +174,4 @@ def optimise(tick: Tick) -> tuple[dict[str, Allocation], dict[str, LoadState], C
             )
         memories[load.id] = memory
         results[load.id] = allocation(tick, load, memory)
-    return results, memories, state
+    return results, memories, history

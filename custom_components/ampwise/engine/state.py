@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from .model import Mode
 from .reasons import Reason
@@ -95,6 +96,12 @@ class ControllerState:
     def load(self, load_id: str) -> LoadState:
         return self.loads.get(load_id, _IDLE)
 
+    def evolve(self, **changes: Any) -> ControllerState:
+        """A copy with `changes` (dataclasses.replace, without its per-call introspection)."""
+        values = {name: getattr(self, name) for name in _STATE_FIELDS}
+        values.update(changes)
+        return ControllerState(**values)
+
     def recent_surplus(self, now: float, window_s: float) -> tuple[tuple[float, float], ...]:
         """Surplus samples of the last `window_s` seconds (the history is oldest first)."""
         history = self.surplus_history
@@ -105,3 +112,4 @@ class ControllerState:
 
 
 _IDLE = LoadState()
+_STATE_FIELDS = tuple(f.name for f in fields(ControllerState))
