@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 from custom_components.ampwise.engine import (
+    Battery,
     ControllerState,
+    Inverter,
     Load,
     LoadKind,
     LoadReading,
@@ -86,3 +88,34 @@ def test_nan_grid_reading_is_held_not_read_as_zero() -> None:
     decision = allocate(site, [car], bad, decision.state, 10.0)
     assert decision.site.degraded
     assert decision.allocations["car"].current_a == 0.0
+
+
+def _off_grid(inverter_w: float, soc: float) -> float:
+    """1-phase off-grid house: 3 kW of sun, 1 kW household, a Standard car not yet running."""
+    site = Site(
+        phases=1,
+        metering=Metering.OFF_GRID,
+        inverter=Inverter(max_w=inverter_w, max_a_per_phase=22.0),
+        battery=Battery(soc_min_pct=10),
+        grid_import_allowed=False,
+        timing=TIMING,
+    )
+    # The battery takes the 2 kW the house does not use; the inverter delivers the 1 kW.
+    snapshot = Snapshot(
+        grid_a=(1000 / 230,),
+        solar_w=3000,
+        battery_w=2000 if soc < 100 else 0,
+        battery_soc_pct=soc,
+        loads={"car": LoadReading((0.0,), 0.0)},
+    )
+    decision = allocate(site, [evse("car")], snapshot, ControllerState(), 0.0)
+    return decision.allocations["car"].current_a
+
+
+def test_off_grid_site_is_bound_by_the_inverter_and_the_battery() -> None:
+    # 5 kW inverter less the 1 kW house: 17.4 A, so the car's 16 A fit.
+    assert _off_grid(5000, soc=50) == 16.0
+    # 3 kW inverter: 2 kW left, 8.69 A.
+    assert _off_grid(3000, soc=50) == 8.6
+    # Battery below its minimum: only the 2 kW of spare sun, 8.69 A.
+    assert _off_grid(5000, soc=5) == 8.6

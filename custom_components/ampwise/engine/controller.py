@@ -51,6 +51,7 @@ def allocate(
         site,
         household_a,
         household_w,
+        sum(managed) * site.voltage_v,
         managed_per_circuit(site, loads, draws, chains),
         snapshot.circuit_a,
         snapshot.battery_w,

@@ -110,6 +110,7 @@ def build_pools(
     site: Site,
     household_a: tuple[float, ...],
     household_w: float,
+    managed_w: float,
     managed_circuit_a: Mapping[str, Sequence[float]],
     circuit_readings: Mapping[str, tuple[float, ...]],
     battery_w: float | None,
@@ -154,7 +155,12 @@ def build_pools(
     battery = site.battery
     charging_w = battery_w or 0.0
     # Solar minus household: what the loads could have if they and the battery were fed first.
-    raw_surplus_w = -household_w + (charging_w if battery is not None else 0.0)
+    if off_grid:
+        # Readings are the inverter's output (household + loads, solar behind it): by the
+        # inverter's balance, solar - household = managed loads + battery charging.
+        raw_surplus_w = managed_w + charging_w
+    else:
+        raw_surplus_w = -household_w + (charging_w if battery is not None else 0.0)
     if battery is None:
         surplus_w = raw_surplus_w
         excess_base_w = raw_surplus_w
