@@ -8,6 +8,7 @@ the optimisation every interval, and a mode or setting change runs one right awa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -82,8 +83,8 @@ class AmpwiseCoordinator(DataUpdateCoordinator[Decision | None]):
             loads={k: dict(v) for k, v in stored.get("loads", {}).items()},
         )
         self._sync_actuators()
-        for actuator in self.actuators.values():
-            await actuator.async_start()
+        # Together: a slow charger answering in 10 s must not hold the others up.
+        await asyncio.gather(*(a.async_start() for a in self.actuators.values()))
         if self.meters.safety_entities:
             self._unsubscribe.append(
                 async_track_state_change_event(

@@ -279,20 +279,9 @@ class Hub:
         volts = self.voltage * len(lines)
         mode = Mode(own.get(SETTING_MODE, data.get(CONF_MODE, _DEFAULT_MODE[config.kind])))
         priority = int(own.get(SETTING_PRIORITY, data.get(CONF_PRIORITY, 1)))
-        common = {
-            "id": config.id,
-            "kind": config.kind,
-            "mode": mode,
-            "lines": lines,
-            "priority": priority,
-            "circuit": data.get(CONF_CIRCUIT) or None,
-            "name": config.title,
-            "min_on_s": float(data.get(CONF_MIN_ON, 0.0)),
-            "min_off_s": float(data.get(CONF_MIN_OFF, 0.0)),
-        }
         if config.kind is LoadKind.SWITCH:
-            amps = float(data[CONF_POWER]) / volts
-            return Load(min_a=amps, max_a=amps, on_off=True, **common)
+            low = high = float(data[CONF_POWER]) / volts
+            return self._load(config, mode, lines, priority, low, high, 0.0, on_off=True)
         if config.kind is LoadKind.NUMBER:
             scale = volts if data.get(CONF_NUMBER_UNIT) == UNIT_WATTS else 1.0
             low = float(data.get(CONF_MIN_VALUE, 0.0)) / scale
@@ -303,9 +292,38 @@ class Hub:
         low = float(own.get(SETTING_MIN_CURRENT, low))
         high = max(low, float(own.get(SETTING_MAX_CURRENT, high)))
         failsafe = float(
-            data.get(CONF_FAILSAFE_CURRENT, low if config.kind is LoadKind.EVSE else 0)
+            data.get(CONF_FAILSAFE_CURRENT, low if config.kind is LoadKind.EVSE else 0.0)
         )
-        return Load(min_a=low, max_a=high, failsafe_a=failsafe, **common)
+        return self._load(config, mode, lines, priority, low, high, failsafe, on_off=False)
+
+    @staticmethod
+    def _load(
+        config: LoadConfig,
+        mode: Mode,
+        lines: tuple[int, ...],
+        priority: int,
+        low: float,
+        high: float,
+        failsafe: float,
+        *,
+        on_off: bool,
+    ) -> Load:
+        data = config.data
+        return Load(
+            id=config.id,
+            kind=config.kind,
+            mode=mode,
+            lines=lines,
+            min_a=low,
+            max_a=high,
+            priority=priority,
+            circuit=data.get(CONF_CIRCUIT) or None,
+            on_off=on_off,
+            failsafe_a=failsafe,
+            min_on_s=float(data.get(CONF_MIN_ON, 0.0)),
+            min_off_s=float(data.get(CONF_MIN_OFF, 0.0)),
+            name=config.title,
+        )
 
     def controlled(self, settings: Settings) -> list[LoadConfig]:
         """Loads under dynamic control (the others are left alone and count as household)."""

@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 from .actuators import create_actuator
-from .const import DOMAIN
+from .const import CONF_VOLTAGE, DOMAIN
 from .coordinator import AmpwiseConfigEntry, AmpwiseCoordinator, AmpwiseRuntime
 from .hub import hub_from_entry
 
@@ -28,7 +28,9 @@ async def async_setup_hub(hass: HomeAssistant, entry: AmpwiseConfigEntry) -> boo
     coordinator = AmpwiseCoordinator(hass, entry, hub, {})
     for config in hub.loads:
         load = hub.engine_load(config, coordinator.settings)
-        actuators[config.id] = create_actuator(hass, config.subentry_type, load, dict(config.data))
+        # Actuators convert amps to watts at the site's voltage.
+        device_config = {**config.data, CONF_VOLTAGE: hub.voltage}
+        actuators[config.id] = create_actuator(hass, config.subentry_type, load, device_config)
     coordinator.actuators = actuators
     entry.runtime_data = AmpwiseRuntime(hub=hub, coordinator=coordinator, actuators=actuators)
     await coordinator.async_start()

@@ -35,10 +35,10 @@ class Actuator(ABC):
         self.load = load
         self.config = config
 
-    async def async_start(self) -> None:
+    async def async_start(self) -> None:  # noqa: B027 - optional for simple devices
         """Find the device's entities and put it in its safe state (e.g. the failsafe profile)."""
 
-    async def async_stop(self) -> None:
+    async def async_stop(self) -> None:  # noqa: B027 - optional for simple devices
         """Release listeners; leave the device in its safe state."""
 
     @abstractmethod
