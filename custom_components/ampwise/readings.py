@@ -7,19 +7,15 @@ good value and the hub can say which sensor to look at.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 
 from .actuators.base import Actuator
 from .engine import LoadReading, Snapshot
 from .hub import Meters
-
-_CURRENT_SCALE = {"A": 1.0, "mA": 0.001}
-_POWER_SCALE = {"W": 1.0, "kW": 1000.0}
+from .units import amps_per_line, numeric_state, reported_at, to_watts, unit_of
 
 
 @dataclass(slots=True)
@@ -30,55 +26,41 @@ class Reader:
     voltage: float
     bad: list[str] = field(default_factory=list)
 
-    def _state(self, entity_id: str) -> tuple[float, State] | None:
+    def _value(self, entity_id: str) -> tuple[float, State] | None:
         state = self.hass.states.get(entity_id)
-        if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
-            self.bad.append(entity_id)
-            return None
-        try:
-            value = float(state.state)
-        except ValueError:
-            self.bad.append(entity_id)
-            return None
-        if not math.isfinite(value):
+        value = numeric_state(state)
+        if state is None or value is None:
             self.bad.append(entity_id)
             return None
         return value, state
 
     def current(self, entity_id: str) -> tuple[float, float] | None:
         """(amps, reported at): a current sensor, or a power sensor at the site voltage."""
-        read = self._state(entity_id)
+        read = self._value(entity_id)
         if read is None:
             return None
         value, state = read
-        unit = state.attributes.get("unit_of_measurement")
-        if unit in _CURRENT_SCALE:
-            return value * _CURRENT_SCALE[unit], state.last_reported.timestamp()
-        if unit in _POWER_SCALE:
-            return value * _POWER_SCALE[unit] / self.voltage, state.last_reported.timestamp()
-        self.bad.append(entity_id)
-        return None
+        amps = amps_per_line(value, unit_of(state), 1, self.voltage)
+        if amps is None:
+            self.bad.append(entity_id)
+            return None
+        return amps, reported_at(state)
 
     def power(self, entity_id: str) -> float | None:
-        read = self._state(entity_id)
-        if read is None:
-            return None
-        value, state = read
-        unit = state.attributes.get("unit_of_measurement")
-        if unit not in _POWER_SCALE:
+        read = self._value(entity_id)
+        watts = to_watts(read[0], unit_of(read[1])) if read else None
+        if read is not None and watts is None:
             self.bad.append(entity_id)
-            return None
-        return value * _POWER_SCALE[unit]
+        return watts
 
     def percent(self, entity_id: str) -> float | None:
-        read = self._state(entity_id)
+        read = self._value(entity_id)
         if read is None:
             return None
-        value, state = read
-        if state.attributes.get("unit_of_measurement") != "%":
+        if unit_of(read[1]) != "%":
             self.bad.append(entity_id)
             return None
-        return value
+        return read[0]
 
 
 def read_snapshot(
@@ -106,7 +88,7 @@ def read_snapshot(
         if total is not None:
             grid_w = sign * total
             state = hass.states.get(meters.grid_total)
-            grid_at = state.last_reported.timestamp() if state else None
+            grid_at = reported_at(state) if state else None
     battery_w = None
     if meters.battery_power:
         battery_w = reader.power(meters.battery_power)

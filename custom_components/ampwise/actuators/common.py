@@ -12,7 +12,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
 from ..const import CONF_VOLTAGE, DEFAULT_VOLTAGE
-from .units import to_float
+from ..units import to_float
 
 # A command the device did not follow is sent again after this long (relays, numbers).
 RETRY_S = 300.0

@@ -19,9 +19,7 @@ from ..const import (
     UNIT_WATTS,
 )
 from ..engine import Allocation, Load, LoadReading
-from .base import Actuator, ActuatorStatus
-from .common import FOLLOW_GRACE_S, RETRY_S, Serialised, call_service, utc_now, voltage_of
-from .units import (
+from ..units import (
     UNIT_NAMES,
     OnceLogger,
     amps_per_line,
@@ -34,6 +32,8 @@ from .units import (
     to_float,
     unit_of,
 )
+from .base import Actuator, ActuatorStatus
+from .common import FOLLOW_GRACE_S, RETRY_S, Serialised, call_service, utc_now, voltage_of
 
 LOGGER = logging.getLogger(__name__)
 

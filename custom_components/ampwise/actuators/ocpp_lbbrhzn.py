@@ -47,9 +47,7 @@ from ..const import (
     VALIDITY_RELATIVE,
 )
 from ..engine import Allocation, Load, LoadReading
-from .base import Actuator, ActuatorStatus
-from .common import Serialised, call_service, utc_now, voltage_of
-from .units import (
+from ..units import (
     OnceLogger,
     ceil_to,
     floor_to,
@@ -60,6 +58,8 @@ from .units import (
     to_watts,
     unit_of,
 )
+from .base import Actuator, ActuatorStatus
+from .common import Serialised, call_service, utc_now, voltage_of
 
 LOGGER = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from homeassistant.core import HomeAssistant, State
 
 from ..const import CONF_POWER, CONF_POWER_SENSOR, CONF_SWITCH_ENTITY
 from ..engine import Allocation, Load, LoadReading
+from ..units import OnceLogger, amps_per_line, numeric_state, reported_at, to_float, unit_of
 from .base import Actuator, ActuatorStatus
 from .common import FOLLOW_GRACE_S, RETRY_S, Serialised, call_service, utc_now, voltage_of
-from .units import OnceLogger, amps_per_line, numeric_state, reported_at, to_float, unit_of
 
 LOGGER = logging.getLogger(__name__)
 

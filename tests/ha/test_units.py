@@ -14,16 +14,6 @@ from custom_components.ampwise.actuators import (
     create_actuator,
 )
 from custom_components.ampwise.actuators.common import voltage_of
-from custom_components.ampwise.actuators.units import (
-    amps_per_line,
-    ceil_to,
-    floor_to,
-    from_amps,
-    numeric_state,
-    to_amps,
-    to_float,
-    to_watts,
-)
 from custom_components.ampwise.const import (
     CONF_BACKEND,
     CONF_NUMBER_ENTITY,
@@ -32,6 +22,16 @@ from custom_components.ampwise.const import (
     SUBENTRY_EVSE,
     SUBENTRY_NUMBER,
     SUBENTRY_SWITCH,
+)
+from custom_components.ampwise.units import (
+    amps_per_line,
+    ceil_to,
+    floor_to,
+    from_amps,
+    numeric_state,
+    to_amps,
+    to_float,
+    to_watts,
 )
 from tests.ha.actuator_fixtures import make_load
 
