@@ -8,7 +8,7 @@ since (a sensor removed, a unit changed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, Final
 
@@ -18,6 +18,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
 from .const import CIRCUIT_ID, CIRCUIT_PARENT, PHASES
+from .units import is_current_unit, is_power_unit, known_unit
 
 ERR_ENTITY_NOT_FOUND: Final = "entity_not_found"
 ERR_UNKNOWN_UNIT: Final = "unknown_unit"
@@ -44,18 +45,25 @@ class SensorRole(StrEnum):
     SOC = "soc"
 
 
-# The units Ampwise converts for each role (case aside: integrations write "kW" and "KW").
+# The units each role accepts, as messages name them; recognising them is units.py's job, so
+# the flow refuses exactly what the hub could not convert.
 ROLE_UNITS: Final[Mapping[SensorRole, tuple[str, ...]]] = {
     SensorRole.CURRENT: ("A", "mA"),
     SensorRole.POWER: ("W", "kW"),
     SensorRole.CURRENT_OR_POWER: ("A", "mA", "W", "kW"),
     SensorRole.SOC: (PERCENTAGE,),
 }
+_ROLE_CHECKS: Final[Mapping[SensorRole, Callable[[str | None], bool]]] = {
+    SensorRole.CURRENT: is_current_unit,
+    SensorRole.POWER: is_power_unit,
+    SensorRole.CURRENT_OR_POWER: known_unit,
+    SensorRole.SOC: lambda unit: unit == PERCENTAGE,
+}
 
 
 def unit_fits(unit: str | None, role: SensorRole) -> bool:
-    """Whether `unit` is one of the role's units."""
-    return unit is not None and unit.casefold() in {u.casefold() for u in ROLE_UNITS[role]}
+    """Whether `unit` is one of the role's units (case aside: "KW" is kW)."""
+    return _ROLE_CHECKS[role](unit)
 
 
 def site_phases(phases: int) -> tuple[str, ...]:
