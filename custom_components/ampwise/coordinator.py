@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -23,6 +24,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
+from .accounting import BOOST, add_energy, boost_active, boost_setting
 from .actuators.base import Actuator
 from .const import DOMAIN, SETTING_DYNAMIC
 from .engine import ControllerState, Decision, Load, Path, Site, Snapshot, allocate
@@ -33,6 +35,7 @@ LOGGER = logging.getLogger(__package__)
 STORE_VERSION = 1
 ISSUE_STALE = "stale_sensor"
 SAVE_DELAY_S = 10
+HISTORY = 20
 
 
 @dataclass(slots=True)
@@ -72,6 +75,10 @@ class AmpwiseCoordinator(DataUpdateCoordinator[Decision | None]):
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._issue_open = False
         self._circuit_memory: dict[str, tuple[tuple[float, ...], float]] = {}
+        self._last_tick_s: float | None = None
+        self.energy_kwh: dict[str, float] = {}
+        # The last decisions, for diagnostics ("why did it do that?").
+        self.history: deque[tuple[float, Decision]] = deque(maxlen=HISTORY)
         self.data = None
 
     # --- lifecycle -------------------------------------------------------------------
@@ -82,6 +89,7 @@ class AmpwiseCoordinator(DataUpdateCoordinator[Decision | None]):
             hub=dict(stored.get("hub", {})),
             loads={k: dict(v) for k, v in stored.get("loads", {}).items()},
         )
+        self.energy_kwh = {k: float(v) for k, v in stored.get("energy", {}).items()}
         self._sync_actuators()
         # Together: a slow charger answering in 10 s must not hold the others up.
         await asyncio.gather(*(a.async_start() for a in self.actuators.values()))
@@ -123,14 +131,30 @@ class AmpwiseCoordinator(DataUpdateCoordinator[Decision | None]):
         self.tick(force_optimise=True)
 
     def _stored(self) -> dict[str, Any]:
-        return {"hub": self.settings.hub, "loads": self.settings.loads}
+        return {"hub": self.settings.hub, "loads": self.settings.loads, "energy": self.energy_kwh}
 
     # --- the engine's inputs -------------------------------------------------------------
     def site(self) -> Site:
         return self.hub.site(self.settings)
 
-    def engine_loads(self) -> list[Load]:
-        return [self.hub.engine_load(c, self.settings) for c in self.hub.controlled(self.settings)]
+    def engine_loads(self, now: float) -> list[Load]:
+        return [
+            self.hub.engine_load(c, self.settings, boosted=self.boosting(c.id, now))
+            for c in self.hub.controlled(self.settings)
+        ]
+
+    def boosting(self, load_id: str, now: float) -> bool:
+        boost = self.settings.load(load_id).get(BOOST)
+        return boost_active(boost, now, self.energy_kwh.get(load_id, 0.0))
+
+    def start_boost(self, load_id: str, minutes: float | None, kwh: float | None) -> None:
+        """Full speed for `minutes`, or until `kwh` more have been drawn; then back to the mode."""
+        now = dt_util.utcnow().timestamp()
+        drawn = self.energy_kwh.get(load_id, 0.0)
+        self.update_load_setting(load_id, BOOST, boost_setting(now, minutes, kwh, drawn))
+
+    def stop_boost(self, load_id: str) -> None:
+        self.update_load_setting(load_id, BOOST, None)
 
     def load_config(self, load_id: str) -> LoadConfig | None:
         return next((c for c in self.hub.loads if c.id == load_id), None)
@@ -161,17 +185,23 @@ class AmpwiseCoordinator(DataUpdateCoordinator[Decision | None]):
             self.meters,
             self.hub.voltage,
             {k: a for k, a in self.actuators.items() if k in controlled},
+            now,
         )
         snapshot = self._hold_circuits(snapshot, now)
+        if self._last_tick_s is not None:
+            add_energy(self.energy_kwh, snapshot.loads, self.hub.voltage, now - self._last_tick_s)
+        self._last_tick_s = now
+        self._end_boosts(now)
         decision = allocate(
             self.site(),
-            self.engine_loads(),
+            self.engine_loads(now),
             snapshot,
             self.state,
             now,
             force_optimise=force_optimise,
         )
         self.state = decision.state
+        self.history.append((now, decision))
         self.bad_entities = bad
         for load_id, allocation in decision.allocations.items():
             actuator = self.actuators.get(load_id)
@@ -185,6 +215,13 @@ class AmpwiseCoordinator(DataUpdateCoordinator[Decision | None]):
         self._update_issue(decision, bad)
         self.async_set_updated_data(decision)
         return decision
+
+    def _end_boosts(self, now: float) -> None:
+        """A boost whose time or energy ran out ends: the load is back in its own mode."""
+        for load_id, own in self.settings.loads.items():
+            if own.get(BOOST) and not self.boosting(load_id, now):
+                own[BOOST] = None
+                self._store.async_delay_save(self._stored, SAVE_DELAY_S)
 
     def _hold_circuits(self, snapshot: Snapshot, now: float) -> Snapshot:
         """A circuit meter gone quiet: its last value for a while, then "circuit full"."""

@@ -240,7 +240,8 @@ class Hub:
                 max_w=float(data[CONF_INVERTER_MAX_W]),
                 max_a_per_phase=float(data[CONF_INVERTER_MAX_A]),
             )
-        max_import = hub.get(SETTING_MAX_IMPORT)
+        # The entity's value once the user touched it, the flow's initial value until then.
+        max_import = hub.get(SETTING_MAX_IMPORT, options.get(SETTING_MAX_IMPORT))
         return Site(
             phases=self.phases,
             voltage_v=self.voltage,
@@ -272,12 +273,15 @@ class Hub:
             ),
         )
 
-    def engine_load(self, config: LoadConfig, settings: Settings) -> Load:
-        """The engine's view of one load under the current settings."""
+    def engine_load(self, config: LoadConfig, settings: Settings, *, boosted: bool = False) -> Load:
+        """The engine's view of one load under the current settings (a boost runs it at
+        full speed: Standard, or On for a relay)."""
         data, own = config.data, settings.load(config.id)
         lines = tuple(PHASES.index(p) for p in data.get(CONF_LINES, PHASES[: self.phases]))
         volts = self.voltage * len(lines)
         mode = Mode(own.get(SETTING_MODE, data.get(CONF_MODE, _DEFAULT_MODE[config.kind])))
+        if boosted:
+            mode = Mode.ON if config.kind is LoadKind.SWITCH else Mode.STANDARD
         priority = int(own.get(SETTING_PRIORITY, data.get(CONF_PRIORITY, 1)))
         if config.kind is LoadKind.SWITCH:
             low = high = float(data[CONF_POWER]) / volts

@@ -17,6 +17,8 @@ from .engine import LoadReading, Snapshot
 from .hub import Meters
 from .units import amps_per_line, numeric_state, reported_at, to_watts, unit_of
 
+SILENT_METER_S = 300.0
+
 
 @dataclass(slots=True)
 class Reader:
@@ -63,13 +65,23 @@ class Reader:
         return read[0]
 
 
+def _age(reported_s: float, now: float) -> float:
+    return now if now - reported_s <= SILENT_METER_S else reported_s
+
+
 def read_snapshot(
     hass: HomeAssistant,
     meters: Meters,
     voltage: float,
     actuators: Mapping[str, Actuator],
+    now: float,
 ) -> tuple[Snapshot, list[str]]:
-    """The snapshot for this tick and the entities that gave no usable value."""
+    """The snapshot for this tick and the entities that gave no usable value.
+
+    A valid grid reading counts as current unless its sensor has been silent for
+    SILENT_METER_S: many sensors (templates, some meters) only report when the value changes,
+    so a steady household must not look like a dead meter.
+    """
     reader = Reader(hass, voltage)
     grid_a: tuple[float, ...] | None = None
     grid_w: float | None = None
@@ -82,13 +94,13 @@ def read_snapshot(
             grid_a = tuple(
                 sign * (-a if n in meters.inverted_phases else a) for n, (a, _) in enumerate(values)
             )
-            grid_at = min(at for _, at in values)  # as old as the oldest phase
+            grid_at = _age(min(at for _, at in values), now)  # as old as the oldest phase
     elif meters.grid_total:
         total = reader.power(meters.grid_total)
         if total is not None:
             grid_w = sign * total
             state = hass.states.get(meters.grid_total)
-            grid_at = reported_at(state) if state else None
+            grid_at = _age(reported_at(state), now) if state else None
     battery_w = None
     if meters.battery_power:
         battery_w = reader.power(meters.battery_power)

@@ -10,7 +10,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ampwise.config_flow.options import circuit_id_for
 from custom_components.ampwise.const import (
     CONF_CIRCUIT,
     CONF_CIRCUITS,
@@ -19,6 +18,7 @@ from custom_components.ampwise.const import (
     SUBENTRY_EVSE,
     SUBENTRY_SWITCH,
 )
+from custom_components.ampwise.flows.options import circuit_id_for
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry", "translated_flows")
 

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from custom_components.ampwise.config_flow.common import wiring_options
 from custom_components.ampwise.engine import Mode
+from custom_components.ampwise.flows.common import wiring_options
 
 ROOT = Path(__file__).parents[2] / "custom_components/ampwise"
 EN = json.loads((ROOT / "translations/en.json").read_text(encoding="utf-8"))

@@ -84,6 +84,15 @@ async def start(hass: HomeAssistant, entry: MockConfigEntry, grid_a: float) -> s
     return next(iter(entry.subentries))
 
 
+async def meter_tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Ten seconds pass; the meter reports 5 A of household plus the heater when it is on."""
+    freezer.tick(timedelta(seconds=10))
+    heater_a = 10.0 if hass.states.get(HEATER).state == "on" else 0.0
+    hass.states.async_set(GRID, str(5.0 + heater_a), AMPS)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
 @pytest.mark.usefixtures("heater")
 async def test_relay_in_mode_on_is_switched_on_when_it_fits(hass: HomeAssistant) -> None:
     entry = hub_entry()
@@ -165,3 +174,62 @@ async def test_unloading_stops_listening(hass: HomeAssistant) -> None:
     hass.states.async_set(GRID, "25.0", AMPS)
     await hass.async_block_till_done()
     assert hass.states.get(HEATER).state == "on"  # nobody is watching any more
+
+
+@pytest.mark.usefixtures("heater")
+async def test_boost_runs_for_its_minutes_then_the_mode_returns(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = hub_entry(mode="off")
+    load_id = await start(hass, entry, grid_a=5.0)
+    coordinator = entry.runtime_data.coordinator
+    assert hass.states.get(HEATER).state == "off"
+    coordinator.start_boost(load_id, minutes=10, kwh=None)
+    await hass.async_block_till_done()
+    assert hass.states.get(HEATER).state == "on"
+    for _ in range(60):  # ten minutes of interval ticks
+        await meter_tick(hass, freezer)
+    assert hass.states.get(HEATER).state == "off"
+    assert coordinator.data.allocations[load_id].reason is Reason.OFF
+    # The heater drew its 2.3 kW for about ten minutes: about 0.38 kWh.
+    assert coordinator.energy_kwh[load_id] == pytest.approx(2.3 / 6, rel=0.05)
+
+
+@pytest.mark.usefixtures("heater")
+async def test_boost_by_energy_ends_when_the_energy_is_drawn(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = hub_entry(mode="off")
+    load_id = await start(hass, entry, grid_a=5.0)
+    coordinator = entry.runtime_data.coordinator
+    coordinator.start_boost(load_id, minutes=None, kwh=0.1)  # 2.3 kW: about 2.6 minutes
+    await hass.async_block_till_done()
+    ticks = 0
+    while hass.states.get(HEATER).state == "on" and ticks < 100:
+        await meter_tick(hass, freezer)
+        ticks += 1
+    assert 15 <= ticks <= 17
+
+
+@pytest.mark.usefixtures("heater")
+async def test_a_steady_meter_is_trusted_a_silent_one_is_not(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Sensors that only report changes are normal; five minutes of silence is not."""
+    entry = hub_entry()
+    await start(hass, entry, grid_a=5.0)
+    coordinator = entry.runtime_data.coordinator
+    hass.states.async_set(GRID, "15.0", AMPS)  # the heater runs; the meter then stays quiet
+    await hass.async_block_till_done()
+    for _ in range(29):  # 290 s without a report: still trusted
+        freezer.tick(timedelta(seconds=10))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert coordinator.data.path is Path.OPTIMISE
+    assert hass.states.get(HEATER).state == "on"
+    for _ in range(8):  # past 300 s of silence, then the 60 s hold runs out
+        freezer.tick(timedelta(seconds=10))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert coordinator.data.path is Path.FAILSAFE
+    assert hass.states.get(HEATER).state == "off"
