@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--cost", action="store_true", help="only the engine cost table")
     parser.add_argument("--days", action="store_true", help="only the day suite table")
+    parser.add_argument(
+        "--latency", action="store_true", help="only the state-change-to-command latency"
+    )
     parser.add_argument("--plot", metavar="DIR", type=Path, help="write one PNG per day to DIR")
     parser.add_argument(
         "--seed", type=int, default=days.SEED, help=f"day generator seed (default {days.SEED})"
@@ -63,8 +66,10 @@ def _calibration_us() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    run_cost = args.cost or not args.days
-    run_days = args.days or not args.cost
+    only = args.cost or args.days or args.latency
+    run_cost = args.cost or not only
+    run_days = args.days or not only
+    run_latency = args.latency or not only
     started = time.perf_counter()
     print(
         f"Ampwise bench - revision {_revision()}, Python {platform.python_version()}, "
@@ -97,6 +102,17 @@ def main(argv: list[str] | None = None) -> int:
             for result in day_results:
                 plot_day(result, args.plot / f"{result.day.name}.png")
             print(f"\nplots: {len(day_results)} PNG files in {args.plot}")
+    if run_latency:
+        from .latency import measure  # imports Home Assistant: only when asked
+
+        rounds = 100 if args.quick else 1000
+        print()
+        print(
+            "3. Safety path in Home Assistant: grid state change -> reducing command "
+            f"({rounds} rounds)"
+        )
+        latency = measure(rounds)
+        print(tables.latency_table(latency))
     print(f"\nwall time {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .cost import SizeCost
 from .suite import DayResult, GroupSummary, summarise
 
 DASH = "-"
+
+
+if TYPE_CHECKING:
+    from .latency import Latency
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
@@ -214,3 +219,24 @@ def day_targets(results: Sequence[DayResult], step_s: float) -> str:
             ]
         )
     return table(("days", "what", "target (PRODUCT.md §10)", "measured", "met"), rows, left=4)
+
+
+def latency_table(latency: Latency) -> str:
+    rows = [
+        [
+            str(latency.rounds),
+            f"{latency.median_ms:.2f}",
+            f"{latency.p99_ms:.2f}",
+            f"{latency.worst_ms:.2f}",
+            "<= 1000 ms, same event-loop turn",
+            "yes" if latency.worst_ms <= 1000 else "no",
+        ]
+    ]
+    table_text = table(
+        ["rounds", "median ms", "p99 ms", "worst ms", "target (PRODUCT.md §10)", "met"], rows
+    )
+    return (
+        table_text
+        + "\nfrom hass.states.async_set of the overload reading to the load's set_value call;"
+        + "\nthe worst round includes any full garbage collection of Home Assistant's heap"
+    )
