@@ -10,8 +10,27 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.typing import ConfigType
 
     from .coordinator import AmpwiseConfigEntry
+
+
+def __getattr__(name: str) -> object:
+    """CONFIG_SCHEMA on demand (Home Assistant asks for it; the engine's users never do):
+    Ampwise is set up from the UI only, and says so to a YAML `ampwise:` block."""
+    if name == "CONFIG_SCHEMA":
+        from homeassistant.helpers import config_validation as cv
+
+        return cv.config_entry_only_config_schema("ampwise")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
+    """Register the actions once, for every hub (they say so when a hub is not loaded)."""
+    from .services import async_setup_services
+
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: AmpwiseConfigEntry) -> bool:

@@ -27,7 +27,17 @@ from homeassistant.util import dt as dt_util
 from .accounting import BOOST, add_energy, boost_active, boost_setting
 from .actuators.base import Actuator
 from .const import DOMAIN, SETTING_DYNAMIC
-from .engine import ControllerState, Decision, Load, Path, Site, Snapshot, allocate
+from .engine import (
+    Allocation,
+    ControllerState,
+    Decision,
+    Load,
+    Path,
+    Reason,
+    Site,
+    Snapshot,
+    allocate,
+)
 from .hub import Hub, LoadConfig, Settings
 from .readings import read_snapshot
 
@@ -155,6 +165,28 @@ class AmpwiseCoordinator(DataUpdateCoordinator[Decision | None]):
 
     def stop_boost(self, load_id: str) -> None:
         self.update_load_setting(load_id, BOOST, None)
+
+    def set_dynamic_control(self, load_id: str, on: bool) -> None:
+        """Hand a load to Ampwise, or take it back: a released load gets its failsafe current
+        once (a relay: off) and is then left alone, so it never keeps a stale allocation."""
+        self.update_load_setting(load_id, SETTING_DYNAMIC, on)
+        actuator = self.actuators.get(load_id)
+        if on or actuator is None:
+            return
+        load = actuator.load
+        failsafe = Allocation(
+            load_id=load_id,
+            current_a=load.failsafe_a,
+            power_w=load.failsafe_a * self.hub.voltage * len(load.lines),
+            reason=Reason.FAILSAFE,
+            message="dynamic control off: failsafe current",
+        )
+        self.config_entry.async_create_background_task(
+            self.hass,
+            actuator.async_apply(failsafe, dt_util.utcnow().timestamp()),
+            f"{DOMAIN} release {load_id}",
+            eager_start=True,
+        )
 
     def load_config(self, load_id: str) -> LoadConfig | None:
         return next((c for c in self.hub.loads if c.id == load_id), None)

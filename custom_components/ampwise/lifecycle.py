@@ -11,7 +11,7 @@ from .const import CONF_VOLTAGE, DOMAIN
 from .coordinator import AmpwiseConfigEntry, AmpwiseCoordinator, AmpwiseRuntime
 from .hub import hub_from_entry
 
-PLATFORMS: list[Platform] = []
+PLATFORMS: list[Platform] = [Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
 
 
 async def async_setup_hub(hass: HomeAssistant, entry: AmpwiseConfigEntry) -> bool:
