@@ -37,7 +37,6 @@ from custom_components.ampwise.const import (
     UNIT_AUTO,
     VALIDITY_ABSOLUTE,
 )
-
 from tests.ha.actuator_fixtures import FakeOcpp, add_charger, set_phases
 
 GRID = ("sensor.grid_l1", "sensor.grid_l2", "sensor.grid_l3")
