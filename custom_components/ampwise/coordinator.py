@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -256,10 +257,9 @@ class AmpwiseCoordinator(DataUpdateCoordinator[Decision | None]):
                 self._store.async_delay_save(self._stored, SAVE_DELAY_S)
 
     def _hold_circuits(self, snapshot: Snapshot, now: float) -> Snapshot:
-        """A circuit meter gone quiet: its last value for a while, then "circuit full"."""
+        """A circuit meter gone quiet: its last value for `stale_after_s`, then "circuit full"."""
         readings = dict(snapshot.circuit_a)
         stale_after = self.hub.site(self.settings).timing.stale_after_s
-        limits = {c.id: c.limit_a for c in self.site().circuits}
         for circuit_id in self.meters.circuits:
             if circuit_id in readings:
                 self._circuit_memory[circuit_id] = (readings[circuit_id], now)
@@ -268,7 +268,8 @@ class AmpwiseCoordinator(DataUpdateCoordinator[Decision | None]):
             if last is not None and now - last[1] <= stale_after:
                 readings[circuit_id] = last[0]
             else:
-                readings[circuit_id] = (limits.get(circuit_id, 0.0),) * self.hub.phases
+                # Nothing known of what else runs on it: no room for any managed load.
+                readings[circuit_id] = (math.inf,) * self.hub.phases
         if readings == snapshot.circuit_a:
             return snapshot
         return replace(snapshot, circuit_a=readings)
