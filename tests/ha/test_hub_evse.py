@@ -48,7 +48,9 @@ def set_grid(hass: HomeAssistant, *amps: float) -> None:
         hass.states.async_set(entity_id, str(value), AMPS)
 
 
-async def start(hass: HomeAssistant, charger_device: str) -> MockConfigEntry:
+async def start(
+    hass: HomeAssistant, charger_device: str, mode: str = "standard"
+) -> MockConfigEntry:
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Home",
@@ -69,7 +71,7 @@ async def start(hass: HomeAssistant, charger_device: str) -> MockConfigEntry:
                     CONF_MIN_CURRENT: 6,
                     CONF_MAX_CURRENT: 16,
                     CONF_LINES: ["A", "B", "C"],
-                    CONF_MODE: "standard",
+                    CONF_MODE: mode,
                     CONF_PRIORITY: 1,
                     CONF_PROFILE_VALIDITY: VALIDITY_ABSOLUTE,
                     CONF_PROFILE_TIMEOUT: 120,
@@ -146,3 +148,40 @@ async def test_a_grid_spike_sends_a_lower_profile_in_the_same_turn(
     assert len(ocpp.set_calls) > sent
     # Phase B: 25 - (33 - 16) = 8 A for the charger, sent without waiting for the interval.
     assert limits(ocpp)[-1] == 8.0
+
+
+@pytest.mark.parametrize(
+    ("mode", "grid", "after_start", "after_minute"),
+    [
+        # Night, 4 A household: Eco gets its minimum from the grid at once.
+        ("eco", (4.0, 4.0, 4.0), 6.0, 6.0),
+        # 10 A export per phase (6.9 kW): Solar waits out its 60 s start delay, then starts.
+        ("solar", (-10.0, -10.0, -10.0), 0.0, 6.0),
+        # Excess with a 0 W threshold: the same export, the same delay.
+        ("excess", (-10.0, -10.0, -10.0), 0.0, 6.0),
+        # Off: a zero profile, whatever the sun does.
+        ("off", (-10.0, -10.0, -10.0), 0.0, 0.0),
+    ],
+)
+async def test_each_mode_reaches_the_charger(
+    hass: HomeAssistant,
+    charger: tuple[FakeOcpp, str, dict[str, str]],
+    freezer: FrozenDateTimeFactory,
+    mode: str,
+    grid: tuple[float, float, float],
+    after_start: float,
+    after_minute: float,
+) -> None:
+    ocpp, device_id, _ = charger
+    set_grid(hass, *grid)
+    await start(hass, device_id, mode)
+    assert limits(ocpp)[-1] == after_start
+    for _ in range(7):  # the charger still draws nothing: the meter reads the same
+        freezer.tick(timedelta(seconds=10))
+        set_grid(hass, *grid)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    # Solar/Excess start at their minimum and then ramp: at least the minimum after a minute.
+    assert limits(ocpp)[-1] >= after_minute
+    if after_minute == 0.0:
+        assert limits(ocpp)[-1] == 0.0
