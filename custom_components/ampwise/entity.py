@@ -4,17 +4,19 @@ changes that entities and services share (checked here, so both refuse the same 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .actuators.base import ActuatorStatus
 from .const import DOMAIN, SETTING_MAX_CURRENT, SETTING_MIN_CURRENT, SETTING_MODE
-from .coordinator import AmpwiseCoordinator
+from .coordinator import AmpwiseConfigEntry, AmpwiseCoordinator
 from .engine import MODES_BY_KIND, URGENCY, Allocation, Load, LoadKind, Mode
 from .hub import LoadConfig, Settings
 
@@ -165,3 +167,16 @@ class AmpwiseLoadEntity(AmpwiseEntity):
             model_id=config.subentry_type,
             via_device=(DOMAIN, coordinator.config_entry.entry_id),
         )
+
+
+def add_hub_and_load_entities(
+    entry: AmpwiseConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    hub_entities: Iterable[Entity],
+    load_entities: Callable[[LoadConfig], Iterable[Entity]],
+) -> None:
+    """Add the hub's entities, then each load's under its subentry (so removing the subentry
+    removes them)."""
+    async_add_entities(hub_entities)
+    for config in entry.runtime_data.hub.loads:
+        async_add_entities(load_entities(config), config_subentry_id=config.id)

@@ -30,6 +30,7 @@ from .entity import (
     AmpwiseEntity,
     AmpwiseLoadEntity,
     LoadView,
+    add_hub_and_load_entities,
     has_current_limits,
     set_current_limits,
     validation_error,
@@ -182,20 +183,14 @@ async def async_setup_entry(
 ) -> None:
     coordinator = entry.runtime_data.coordinator
     hub = entry.runtime_data.hub
-    async_add_entities(
-        HubNumber(coordinator, description)
-        for description in HUB_NUMBERS
-        if description.has_fn(hub)
+    add_hub_and_load_entities(
+        entry,
+        async_add_entities,
+        (HubNumber(coordinator, d) for d in HUB_NUMBERS if d.has_fn(hub)),
+        lambda config: (
+            LoadNumber(coordinator, d, config) for d in LOAD_NUMBERS if d.has_fn(config)
+        ),
     )
-    for config in hub.loads:
-        async_add_entities(
-            (
-                LoadNumber(coordinator, description, config)
-                for description in LOAD_NUMBERS
-                if description.has_fn(config)
-            ),
-            config_subentry_id=config.id,
-        )
 
 
 class HubNumber(AmpwiseEntity, NumberEntity):

@@ -14,7 +14,14 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import SETTING_DISTRIBUTION
 from .coordinator import AmpwiseConfigEntry, AmpwiseCoordinator
 from .engine import Strategy
-from .entity import AmpwiseEntity, AmpwiseLoadEntity, LoadView, modes_of, set_mode
+from .entity import (
+    AmpwiseEntity,
+    AmpwiseLoadEntity,
+    LoadView,
+    add_hub_and_load_entities,
+    modes_of,
+    set_mode,
+)
 from .hub import LoadConfig
 
 # Settings change in memory; the hub sends the result to each device one command at a time.
@@ -68,12 +75,12 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(HubSelect(coordinator, description) for description in HUB_SELECTS)
-    for config in entry.runtime_data.hub.loads:
-        async_add_entities(
-            (LoadSelect(coordinator, description, config) for description in LOAD_SELECTS),
-            config_subentry_id=config.id,
-        )
+    add_hub_and_load_entities(
+        entry,
+        async_add_entities,
+        (HubSelect(coordinator, d) for d in HUB_SELECTS),
+        lambda config: (LoadSelect(coordinator, d, config) for d in LOAD_SELECTS),
+    )
 
 
 class HubSelect(AmpwiseEntity, SelectEntity):

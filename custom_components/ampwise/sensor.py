@@ -28,7 +28,7 @@ from .accounting import BOOST
 from .const import SETTING_DYNAMIC
 from .coordinator import AmpwiseConfigEntry, AmpwiseCoordinator
 from .engine import PHASE_NAMES, Decision, Path, Reason
-from .entity import AmpwiseEntity, AmpwiseLoadEntity, LoadView
+from .entity import AmpwiseEntity, AmpwiseLoadEntity, LoadView, add_hub_and_load_entities
 
 # Read-only: the coordinator pushes every update.
 PARALLEL_UPDATES = 0
@@ -233,16 +233,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     coordinator = entry.runtime_data.coordinator
-    hub = entry.runtime_data.hub
-    async_add_entities(
-        HubSensor(coordinator, description)
-        for description in (*_per_phase(hub.phases), *HUB_SENSORS)
+    add_hub_and_load_entities(
+        entry,
+        async_add_entities,
+        (
+            HubSensor(coordinator, description)
+            for description in (*_per_phase(entry.runtime_data.hub.phases), *HUB_SENSORS)
+        ),
+        lambda config: (LoadSensor(coordinator, d, config) for d in LOAD_SENSORS),
     )
-    for config in hub.loads:
-        async_add_entities(
-            (LoadSensor(coordinator, description, config) for description in LOAD_SENSORS),
-            config_subentry_id=config.id,
-        )
 
 
 class HubSensor(AmpwiseEntity, SensorEntity):

@@ -13,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import SETTING_DYNAMIC, SETTING_GRID_IMPORT
 from .coordinator import AmpwiseConfigEntry, AmpwiseCoordinator
-from .entity import AmpwiseEntity, AmpwiseLoadEntity, LoadView
+from .entity import AmpwiseEntity, AmpwiseLoadEntity, LoadView, add_hub_and_load_entities
 
 # Settings change in memory; the hub sends the result to each device one command at a time.
 PARALLEL_UPDATES = 0
@@ -62,12 +62,12 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(HubSwitch(coordinator, description) for description in HUB_SWITCHES)
-    for config in entry.runtime_data.hub.loads:
-        async_add_entities(
-            (LoadSwitch(coordinator, description, config) for description in LOAD_SWITCHES),
-            config_subentry_id=config.id,
-        )
+    add_hub_and_load_entities(
+        entry,
+        async_add_entities,
+        (HubSwitch(coordinator, d) for d in HUB_SWITCHES),
+        lambda config: (LoadSwitch(coordinator, d, config) for d in LOAD_SWITCHES),
+    )
 
 
 class HubSwitch(AmpwiseEntity, SwitchEntity):
