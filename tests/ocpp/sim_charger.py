@@ -23,6 +23,9 @@ Other helpers: `heartbeat`, `authorize`, `send_status`, `stop_transaction`, `unp
 `send_raw` (any frame, for misbehaviour), `call` (any 1.6 request) and `wait_for` (poll a
 condition). Options can be changed while it runs (e.g. `sim.options.answer_delay_s`).
 
+The firmware's profile logic (accept, replace, limit in force) is in `sim_profiles.py`, its
+answers to the central system's requests in `sim_wire.py`.
+
 It works against any OCPP 1.6 central system (lbbrhzn/ocpp too). Under pytest, set
 `ocpp.messages.ASYNC_VALIDATION = False` as `tests/ocpp/conftest.py` does, and allow sockets
 (Home Assistant's test plugin blocks them: request `socket_enabled`).
@@ -33,20 +36,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-from ocpp.exceptions import NotImplementedError
-from ocpp.routing import on
-from ocpp.v16 import ChargePoint, call, call_result
-from ocpp.v16.enums import Action
+from ocpp.v16 import call
 from websockets.asyncio.client import ClientConnection, connect
+
+from .sim_profiles import ReceivedProfile, SmartChargingFirmware, parse_time
+from .sim_wire import Wire
+
+__all__ = ["ReceivedProfile", "SimCharger", "SimOptions", "wait_for"]
 
 ALL_MEASURANDS = (
     "Current.Import",
@@ -95,31 +98,6 @@ class SimOptions:
     unsupported_actions: frozenset[str] = frozenset()  # answered with a NotImplemented error
 
 
-@dataclass
-class ReceivedProfile:
-    connector_id: int
-    profile: dict[str, Any]  # as received (snake_case keys), numbers as float
-    status: str
-    at: float  # the charger's clock
-
-
-def _plain(value: Any) -> Any:
-    """Decimals (how the library parses 1.6 profile numbers) as floats, recursively."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _parse(value: Any) -> float | None:
-    if not isinstance(value, str):
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-
-
 def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
@@ -135,7 +113,7 @@ async def wait_for(
         await asyncio.sleep(0.01)
 
 
-class SimCharger:
+class SimCharger(SmartChargingFirmware):
     """The charger's state; a `_Wire` per connection talks OCPP for it."""
 
     def __init__(self, options: SimOptions | None = None) -> None:
@@ -172,7 +150,7 @@ class SimCharger:
         self._starting: dict[str, tuple[int, float]] = {}  # StartTransaction id -> connector
         self.boot_status: str | None = None
         self.ws: ClientConnection | None = None
-        self.wire: _Wire | None = None
+        self.wire: Wire | None = None
         self._tasks: list[asyncio.Task[Any]] = []
 
     # --- clock --------------------------------------------------------------------------
@@ -180,7 +158,7 @@ class SimCharger:
         return time.time() + self.clock_offset_s
 
     def _sync(self, current_time: str) -> None:
-        parsed = _parse(current_time)
+        parsed = parse_time(current_time)
         if self.options.syncs_clock and parsed is not None:
             self.clock_offset_s = parsed - time.time()
 
@@ -201,7 +179,7 @@ class SimCharger:
             open_timeout=5,
             ping_interval=None,
         )
-        self.wire = _Wire(opts.cp_id, self.ws, self)
+        self.wire = Wire(opts.cp_id, self.ws, self)
         self._spawn(self.wire.start())
         if opts.auto_meter:
             self._spawn(self._meter_loop())
@@ -380,234 +358,3 @@ class SimCharger:
                     sent_at[connector_id] = now
                     with contextlib.suppress(Exception):
                         await self.send_meter_values(connector_id)
-
-    # --- the car model ------------------------------------------------------------------
-    def offered_a(self, connector_id: int = 1) -> float:
-        """What the charger signals to the car: its hardware maximum capped by the profile
-        in force (TxProfile over TxDefaultProfile, highest valid stack level, its clock)."""
-        opts = self.options
-        offered = opts.hardware_max_a
-        if opts.ignore_profiles:
-            return offered
-        now = self.now()
-        purposes = (["TxProfile"] if connector_id in self.transactions else []) + [
-            "TxDefaultProfile"
-        ]
-        for purpose in purposes:
-            limit = self._limit(connector_id, purpose, now)
-            if limit is None and purpose == "TxDefaultProfile":
-                limit = self._limit(0, purpose, now)
-            if limit is not None:
-                offered = min(offered, limit)
-                break
-        cp_max = self._limit(0, "ChargePointMaxProfile", now)
-        return min(offered, cp_max) if cp_max is not None else offered
-
-    def draw_a(self, connector_id: int = 1) -> float:
-        """What the car takes: nothing below 6 A (IEC 61851) or without a transaction."""
-        if connector_id not in self.transactions:
-            return 0.0
-        offered = self.offered_a(connector_id)
-        return 0.0 if offered < 6 else min(offered, self.options.vehicle_max_a)
-
-    def _limit(self, connector_id: int, purpose: str, now: float) -> float | None:
-        profiles = [
-            (p, at)
-            for p, at in self.installed.get(connector_id, {}).values()
-            if p["charging_profile_purpose"] == purpose
-        ]
-        for profile, received in sorted(profiles, key=lambda x: -x[0]["stack_level"]):
-            limit = self._period_limit(connector_id, profile, received, now)
-            if limit is not None:
-                return limit
-        return None
-
-    def _period_limit(
-        self, connector_id: int, profile: dict[str, Any], received: float, now: float
-    ) -> float | None:
-        valid_from = _parse(profile.get("valid_from"))
-        valid_to = _parse(profile.get("valid_to"))
-        if (valid_from is not None and now < valid_from) or (
-            valid_to is not None and now > valid_to
-        ):
-            return None
-        schedule = profile["charging_schedule"]
-        if profile["charging_profile_kind"] == "Absolute":
-            start = _parse(schedule.get("start_schedule")) or valid_from or received
-        else:
-            start = self.transactions.get(connector_id, (0, now))[1]
-        elapsed = now - start
-        duration = schedule.get("duration")
-        if elapsed < 0 or (duration is not None and elapsed > duration):
-            return None
-        periods = [p for p in schedule["charging_schedule_period"] if p["start_period"] <= elapsed]
-        if not periods:
-            return None
-        period = max(periods, key=lambda p: p["start_period"])
-        limit = float(period["limit"])
-        if schedule["charging_rate_unit"] == "W":
-            phases = period.get("number_phases") or self.options.vehicle_phases
-            limit /= self.options.voltage * phases
-        return limit
-
-    # --- what the central system asks ---------------------------------------------------
-    def judge_profile(self, connector_id: int, profile: dict[str, Any]) -> str:
-        """Accept or reject a SetChargingProfile as this firmware would."""
-        opts = self.options
-        purpose = profile["charging_profile_purpose"]
-        level = profile["stack_level"]
-        schedule = profile["charging_schedule"]
-        tx = self.transactions.get(connector_id)
-        units = {"current": {"A"}, "power": {"W"}}
-        allowed: set[str] = set(opts.accept_units or ())
-        for word in opts.rate_unit.split(",") if opts.accept_units is None else []:
-            allowed |= units.get(word.strip().casefold(), set())
-        if not 0 <= connector_id <= opts.connectors:
-            return "Rejected"
-        if purpose == "ChargePointMaxProfile" and connector_id != 0:
-            return "Rejected"
-        if purpose == "TxProfile":
-            if tx is None:
-                return "Rejected"  # the spec: no transaction, no TxProfile
-            if opts.tx_profile_needs_transaction_id and profile.get("transaction_id") != tx[0]:
-                return "Rejected"
-        if level > opts.max_stack_level or level in opts.reject_stack_levels:
-            return "Rejected"
-        if schedule["charging_rate_unit"] not in allowed:
-            return "Rejected"
-        if profile["charging_profile_kind"] in opts.reject_kinds:
-            return "NotSupported"
-        in_transaction = tx is not None or (connector_id == 0 and bool(self.transactions))
-        if (
-            purpose == "TxDefaultProfile"
-            and opts.reject_tx_default_in_transaction
-            and in_transaction
-        ):
-            return "Rejected"
-        if len(schedule["charging_schedule_period"]) > opts.max_periods:
-            return "Rejected"
-        return "Accepted"
-
-    def install(self, connector_id: int, profile: dict[str, Any]) -> None:
-        """Replace a profile with the same id, or the same purpose and level (1.6 §3.13)."""
-        profile_id = profile["charging_profile_id"]
-        for installed in self.installed.values():
-            installed.pop(profile_id, None)
-        here = self.installed.setdefault(connector_id, {})
-        for pid, (p, _) in list(here.items()):
-            same_purpose = p["charging_profile_purpose"] == profile["charging_profile_purpose"]
-            if same_purpose and p["stack_level"] == profile["stack_level"]:
-                del here[pid]
-        here[profile_id] = (profile, self.now())
-
-
-class _Wire(ChargePoint):  # type: ignore[misc]
-    """The simulator's side of one connection."""
-
-    def __init__(self, cp_id: str, ws: ClientConnection, sim: SimCharger) -> None:
-        super().__init__(cp_id, ws, response_timeout=10)
-        self.sim = sim
-
-    async def route_message(self, raw_msg: str) -> None:
-        with contextlib.suppress(ValueError, TypeError, IndexError, KeyError):
-            msg = json.loads(raw_msg)
-            if msg[0] == 3 and msg[1] in self.sim._starting:
-                connector_id, start = self.sim._starting.pop(msg[1])
-                self.sim.transactions[connector_id] = (int(msg[2]["transactionId"]), start)
-        await super().route_message(raw_msg)
-
-    async def _answer(self, action: str, payload: dict[str, Any]) -> None:
-        self.sim.received.append((action, _plain(payload)))
-        if action in self.sim.options.unsupported_actions:
-            raise NotImplementedError(details={"cause": f"{action} is not implemented here"})
-        if self.sim.options.answer_delay_s:
-            await asyncio.sleep(self.sim.options.answer_delay_s)
-
-    @on(Action.get_configuration)
-    async def sim_get_configuration(self, key: list[str] | None = None) -> Any:
-        await self._answer("GetConfiguration", {"key": key})
-        config = self.sim.config
-        names = key or list(config)
-        found = [
-            {"key": k, "readonly": k in self.sim.readonly, "value": config[k]}
-            for k in names
-            if k in config
-        ]
-        unknown = [k for k in names if k not in config] or None
-        return call_result.GetConfiguration(configuration_key=found, unknown_key=unknown)
-
-    @on(Action.change_configuration)
-    async def sim_change_configuration(self, key: str, value: str) -> Any:
-        await self._answer("ChangeConfiguration", {"key": key, "value": value})
-        sim = self.sim
-        if key not in sim.config:
-            status = "NotSupported"
-        elif key in sim.readonly:
-            status = "Rejected"
-        elif key == "MeterValuesSampledData":
-            wanted = [m for m in value.split(",") if m]
-            status = "Accepted" if all(m in sim.supported for m in wanted) else "Rejected"
-        elif key == "MeterValueSampleInterval":
-            status = "Accepted" if value.isdigit() else "Rejected"
-        else:
-            status = "Accepted"
-        if status == "Accepted":
-            sim.config[key] = value
-        sim.config_changes.append((key, value, status))
-        return call_result.ChangeConfiguration(status=status)
-
-    @on(Action.set_charging_profile)
-    async def sim_set_charging_profile(
-        self, connector_id: int, cs_charging_profiles: dict[str, Any]
-    ) -> Any:
-        profile = _plain(cs_charging_profiles)
-        await self._answer("SetChargingProfile", {"connector_id": connector_id, "profile": profile})
-        status = self.sim.judge_profile(connector_id, profile)
-        if status == "Accepted":
-            self.sim.install(connector_id, profile)
-        self.sim.profiles.append(ReceivedProfile(connector_id, profile, status, self.sim.now()))
-        return call_result.SetChargingProfile(status=status)
-
-    @on(Action.clear_charging_profile)
-    async def sim_clear_charging_profile(self, **kwargs: Any) -> Any:
-        await self._answer("ClearChargingProfile", kwargs)
-        removed = False
-        for connector_id, installed in self.sim.installed.items():
-            if kwargs.get("connector_id") not in (None, connector_id):
-                continue
-            for pid in [pid for pid in installed if kwargs.get("id") in (None, pid)]:
-                del installed[pid]
-                removed = True
-        return call_result.ClearChargingProfile(status="Accepted" if removed else "Unknown")
-
-    @on(Action.remote_start_transaction)
-    async def sim_remote_start(self, id_tag: str, connector_id: int = 1, **kwargs: Any) -> Any:
-        await self._answer(
-            "RemoteStartTransaction", {"id_tag": id_tag, "connector_id": connector_id}
-        )
-        self.sim._spawn(self.sim.start_transaction(connector_id, id_tag))
-        return call_result.RemoteStartTransaction(status="Accepted")
-
-    @on(Action.remote_stop_transaction)
-    async def sim_remote_stop(self, transaction_id: int) -> Any:
-        await self._answer("RemoteStopTransaction", {"transaction_id": transaction_id})
-        for connector_id, (tx_id, _) in self.sim.transactions.items():
-            if tx_id == transaction_id:
-                self.sim._spawn(self.sim.stop_transaction(connector_id, reason="Remote"))
-                return call_result.RemoteStopTransaction(status="Accepted")
-        return call_result.RemoteStopTransaction(status="Rejected")
-
-    @on(Action.reset)
-    async def sim_reset(self, type: str) -> Any:
-        await self._answer("Reset", {"type": type})
-        return call_result.Reset(status="Accepted")
-
-    @on(Action.unlock_connector)
-    async def sim_unlock(self, connector_id: int) -> Any:
-        await self._answer("UnlockConnector", {"connector_id": connector_id})
-        return call_result.UnlockConnector(status="Unlocked")
-
-    @on(Action.change_availability)
-    async def sim_change_availability(self, connector_id: int, type: str) -> Any:
-        await self._answer("ChangeAvailability", {"connector_id": connector_id, "type": type})
-        return call_result.ChangeAvailability(status="Accepted")
