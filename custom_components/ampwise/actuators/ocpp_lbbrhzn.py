@@ -17,11 +17,9 @@ first.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Final
 
 import voluptuous as vol
@@ -47,10 +45,13 @@ from ..const import (
     VALIDITY_RELATIVE,
 )
 from ..engine import Allocation, Load, LoadReading
+
+# The profile arithmetic is the built-in central system's: one rule for both backends.
+from ..ocpp.confirm import CHANGE_A, MISMATCH_A
+from ..ocpp.model import CAR_LINE_A, RateUnit, parse_rate_units
+from ..ocpp.profiles import START_IN_PAST_S, clamp_limit, iso_utc, limit_value
 from ..units import (
     OnceLogger,
-    ceil_to,
-    floor_to,
     numeric_state,
     reported_at,
     to_amps,
@@ -85,22 +86,15 @@ SENSOR_KEYS: Final = (
     STATUS_CONNECTOR,
 )
 
-# Charger clocks drift: a schedule that starts "now" by ours may not have started by theirs.
-START_IN_PAST_S: Final = 60
-# A change smaller than this is not worth a message to the charger.
-CHANGE_A: Final = 0.05
 # The dynamic profile is re-sent once this share of its lifetime has passed.
 REFRESH_SHARE: Final = 1 / 3
 # The safe profile is re-sent this often, in case the charger lost it (some do on reconnect).
 SAFE_REFRESH_S: Final = 3600.0
 # Unit and stack level are asked for again this often while the charger did not answer.
 CAPABILITY_RETRY_S: Final = 300.0
-# Offer vs. command: how far apart counts as "does not follow", and the meter period
-# assumed when the charger does not say (lbbrhzn's default MeterValueSampleInterval).
-MISMATCH_A: Final = 1.0
+# The meter period assumed when the charger does not say (lbbrhzn's default
+# MeterValueSampleInterval).
 DEFAULT_METER_PERIOD_S: Final = 60.0
-# A line carrying more than this is one the car charges on.
-CAR_LINE_A: Final = 1.0
 # The current sensor's state is the mean of the non-zero phases; phase attributes that do
 # not average to it are left over from an earlier meter value.
 PHASES_AGREE_A: Final = 0.5
@@ -110,8 +104,6 @@ NOT_CONNECTED: Final = frozenset(
     {"Available", "Unavailable", "Faulted", "Reserved", "unknown", "unavailable"}
 )
 
-_AMPS_WORDS: Final = frozenset({"current", "a", "amp", "amps", "ampere", "amperes"})
-_WATTS_WORDS: Final = frozenset({"power", "w", "watt", "watts"})
 _CONNECTOR_DEVICE = re.compile(r"-conn\d+$")
 
 
@@ -150,22 +142,15 @@ def charge_point_ids(device: dr.DeviceEntry) -> list[str]:
 
 
 def parse_rate_unit(value: str | None) -> tuple[str, str]:
-    """(unit, where it came from) from ChargingScheduleAllowedChargingRateUnit.
-
-    Case-insensitive (Huawei says "power"), and also the non-standard "A"/"W". Watts only
-    when the charger takes nothing else; both or nothing means amps.
-    """
-    words = {w.strip().casefold() for w in re.split(r"[,;\s]+", value or "") if w.strip()}
-    if words & _WATTS_WORDS and not words & _AMPS_WORDS:
+    """(unit, where it came from) from ChargingScheduleAllowedChargingRateUnit, read as the
+    built-in central system reads it. Watts only when the charger takes nothing else; both
+    or nothing means amps."""
+    units = parse_rate_units(value)
+    if units == {RateUnit.WATTS}:
         return UNIT_WATTS, f"charger ({value})"
-    if words & _AMPS_WORDS:
+    if units:
         return UNIT_AMPS, f"charger ({value})"
     return UNIT_AMPS, "assumed: the charger named no rate unit"
-
-
-def iso_utc(timestamp: float) -> str:
-    """ISO 8601 in UTC to the second, the form chargers parse most reliably."""
-    return datetime.fromtimestamp(math.floor(timestamp), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,11 +361,7 @@ class OcppLbbrhznActuator(Actuator):
     def _limit_a(self, current_a: float) -> float:
         """0, or at least the minimum: IEC 61851 cannot signal less (0 suspends the charge).
         One decimal, rounded down (the OCPP 1.6 schema wants a multiple of 0.1)."""
-        load = self.load
-        if current_a <= 0 or current_a < load.min_a - 1e-6:
-            return 0.0
-        limit = floor_to(min(current_a, load.max_a), 0.1)
-        return limit if limit >= load.min_a else ceil_to(load.min_a, 0.1)
+        return clamp_limit(min(current_a, self.load.max_a), self.load.min_a)
 
     def _phases_for_watts(self) -> int:
         """Phases a watt limit is spread over: those the car charges on, when it does.
@@ -391,9 +372,7 @@ class OcppLbbrhznActuator(Actuator):
         return self._car_lines() or len(self.load.lines)
 
     def _limit_value(self, limit_a: float, phases: int) -> float | int:
-        if self._unit == UNIT_WATTS:
-            return math.floor(round(limit_a * self._voltage * phases, 6))
-        return limit_a
+        return limit_value(limit_a, RateUnit(self._unit), phases, self._voltage)
 
     def _profile(
         self, profile_id: int, stack_level: int, limit_a: float, phases: int, now: float | None
