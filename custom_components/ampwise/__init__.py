@@ -45,3 +45,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: AmpwiseConfigEntry) -> 
     from .lifecycle import async_unload_hub
 
     return await async_unload_hub(hass, entry)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: AmpwiseConfigEntry) -> None:
+    """A removed hub stops its OCPP server (a reload keeps it)."""
+    from .lifecycle import async_remove_hub
+
+    await async_remove_hub(hass, entry)

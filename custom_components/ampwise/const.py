@@ -72,6 +72,17 @@ DEFAULT_STALE_AFTER: Final = 60.0
 DEFAULT_EXCESS_THRESHOLD: Final = 0.0
 DEFAULT_BATTERY_MAX_POWER: Final = 5000.0
 
+# --- hub: the built-in OCPP central system (entry.options) ----------------------------
+CONF_SERVER_ENABLED: Final = "ocpp_server"
+CONF_SERVER_HOST: Final = "ocpp_host"
+CONF_SERVER_PORT: Final = "ocpp_port"
+CONF_SERVER_ACCEPT_NEW: Final = "ocpp_accept_new"  # hold unknown chargers and offer them
+CONF_SERVER_CERTFILE: Final = "ocpp_certfile"  # TLS: the server's certificate (PEM)
+CONF_SERVER_KEYFILE: Final = "ocpp_keyfile"  # TLS: its key, unless inside the certificate
+
+DEFAULT_SERVER_HOST: Final = "0.0.0.0"
+DEFAULT_SERVER_PORT: Final = 9000
+
 # --- hub settings changed from entities (settings store, not the entry) ---------------
 SETTING_DISTRIBUTION: Final = "distribution"  # engine Strategy value
 SETTING_GRID_IMPORT: Final = "grid_import_allowed"
@@ -102,6 +113,11 @@ CONF_MIN_OFF: Final = "min_off_s"
 # evse
 CONF_BACKEND: Final = "backend"
 BACKEND_LBBRHZN_OCPP: Final = "lbbrhzn_ocpp"
+BACKEND_BUILTIN: Final = "builtin"  # the hub's own OCPP central system
+CONF_CHARGE_POINT_ID: Final = "charge_point_id"  # builtin: the id in the charger's URL
+CONF_PASSWORD: Final = "password"  # builtin: HTTP Basic password (OCPP security profile 1)
+# builtin, per charger: the hardware charges one connector at a time.
+CONF_ONE_AT_A_TIME: Final = "one_at_a_time"
 CONF_OCPP_DEVICE: Final = "ocpp_device"  # device registry id of the charger (ocpp integration)
 CONF_CONNECTOR: Final = "connector_id"
 CONF_PROFILE_VALIDITY: Final = "profile_validity"  # VALIDITY_*

@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 from .actuators import create_actuator
+from .central import async_start_server, async_stop_server
 from .const import CONF_VOLTAGE, DOMAIN
 from .coordinator import AmpwiseConfigEntry, AmpwiseCoordinator, AmpwiseRuntime
 from .hub import hub_from_entry
@@ -15,8 +16,10 @@ PLATFORMS: list[Platform] = [Platform.NUMBER, Platform.SELECT, Platform.SENSOR, 
 
 
 async def async_setup_hub(hass: HomeAssistant, entry: AmpwiseConfigEntry) -> bool:
-    """Set up one hub: its device first, then the loads' devices, devices' actuators, engine."""
+    """Set up one hub: its OCPP server, its device, the loads' actuators, the engine."""
     hub = hub_from_entry(entry.title, entry.data, entry.options, entry.subentries)
+    # First: a port in use stops the setup (ConfigEntryNotReady) before anything exists.
+    await async_start_server(hass, entry)
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, entry.entry_id)},
@@ -43,7 +46,15 @@ async def async_unload_hub(hass: HomeAssistant, entry: AmpwiseConfigEntry) -> bo
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.coordinator.async_stop()
+        # A reload keeps the OCPP server and its connections (see central.py); a disabled
+        # hub lets its chargers go.
+        if entry.disabled_by is not None:
+            await async_stop_server(hass, entry.entry_id)
     return unloaded
+
+
+async def async_remove_hub(hass: HomeAssistant, entry: AmpwiseConfigEntry) -> None:
+    await async_stop_server(hass, entry.entry_id)
 
 
 async def _async_reload(hass: HomeAssistant, entry: AmpwiseConfigEntry) -> None:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
+import ocpp.messages
 import pytest
 import voluptuous_serialize
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowHandler
 from homeassistant.helpers import config_validation as cv
+
+from custom_components.ampwise.ocpp import CentralSystem
+from tests.ha.builtin_fixtures import PASSWORD, url
+from tests.ocpp.sim_charger import SimCharger, SimOptions, wait_for
 
 EN_JSON = Path(__file__).parents[2] / "custom_components/ampwise/translations/en.json"
 
@@ -93,3 +99,38 @@ def translated_flows() -> Iterator[None]:
         patch.object(FlowHandler, "async_abort", checked_abort),
     ):
         yield
+
+
+StartSim = Callable[..., Awaitable[SimCharger]]
+
+
+@pytest.fixture
+def builtin(socket_enabled: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real sockets on 127.0.0.1, and OCPP schema checks in the loop (not in threads)."""
+    monkeypatch.setattr(ocpp.messages, "ASYNC_VALIDATION", False)
+
+
+@pytest.fixture
+async def start_sim(hass: HomeAssistant, builtin: None) -> AsyncIterator[StartSim]:
+    """Connect simulated chargers; they are closed before Home Assistant stops."""
+    sims: list[SimCharger] = []
+
+    async def start(
+        central: CentralSystem,
+        cp_id: str = "EVB-1",
+        password: str | None = PASSWORD,
+        *,
+        ready: bool = True,
+        **options: Any,
+    ) -> SimCharger:
+        sim = SimCharger(SimOptions(cp_id=cp_id, password=password, **options))
+        sims.append(sim)
+        await sim.connect(url(central))
+        if ready:
+            session = central.sessions[cp_id]
+            await wait_for(lambda: session.ready, what=f"{cp_id} configured")
+        return sim
+
+    yield start
+    for sim in sims:
+        await sim.close()

@@ -100,9 +100,15 @@ def _options(result: dict[str, Any], field: str) -> list[str]:
 
 async def test_menu_offers_edit_and_remove_only_with_circuits(hass: HomeAssistant) -> None:
     result = await hass.config_entries.options.async_init(_hub(hass).entry_id)
-    assert result["menu_options"] == ["timing", "circuit_add"]
+    assert result["menu_options"] == ["timing", "circuit_add", "ocpp_server"]
     result = await hass.config_entries.options.async_init(_hub(hass, [GARAGE]).entry_id)
-    assert result["menu_options"] == ["timing", "circuit_add", "circuit_edit", "circuit_remove"]
+    assert result["menu_options"] == [
+        "timing",
+        "circuit_add",
+        "circuit_edit",
+        "circuit_remove",
+        "ocpp_server",
+    ]
 
 
 async def test_timing(hass: HomeAssistant) -> None:

@@ -64,6 +64,10 @@ def test_error_placeholders() -> None:
         "name_in_use": {"name"},
         "timeout_not_above_interval": {"interval"},
         "invalid_failsafe": {"min", "max"},
+        "port_in_use": {"host", "port"},
+        "cannot_bind": {"host", "port"},
+        "file_not_found": {"file"},
+        "certificate_unusable": {"file"},
     }
     flows = [EN["config"], EN["options"], *EN["config_subentries"].values()]
     for flow in flows:

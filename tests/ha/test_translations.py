@@ -105,7 +105,7 @@ def test_action_options_are_the_engines() -> None:
 
 def test_every_error_is_translated_and_used() -> None:
     source = "\n".join(p.read_text(encoding="utf-8") for p in ROOT.rglob("*.py"))
-    raised = set(re.findall(r'validation_error\(\s*"(\w+)"', source))
+    raised = set(re.findall(r'(?:validation_error|not_ready)\(\s*"(\w+)"', source))
     assert raised == set(EN["exceptions"])
     for key, text in EN["exceptions"].items():
         assert text["message"], key

@@ -1,7 +1,9 @@
-"""The hub's options: control timing, and the tree of circuits under the main breaker.
+"""The hub's options: control timing, the tree of circuits under the main breaker, and the
+built-in OCPP server (`server.py`).
 
-Timing lives in `entry.options`. Circuits describe the site, so they live in `entry.data`
-(CONF_CIRCUITS); the options flow edits them there and finishes with the options unchanged.
+Timing and the server live in `entry.options`. Circuits describe the site, so they live in
+`entry.data` (CONF_CIRCUITS); the options flow edits them there and finishes with the options
+unchanged.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.helpers.selector import TextSelector
 from homeassistant.util import slugify
 
@@ -53,6 +55,7 @@ from .common import (
     select_selector,
     sensor_selector,
 )
+from .server import ServerOptionsStep
 from .site import metering_sensors
 
 SENSOR_PREFIX: Final = "sensor"
@@ -95,8 +98,8 @@ def _descendants(circuits: list[dict[str, Any]], circuit_id: str) -> set[str]:
     return found
 
 
-class AmpwiseOptionsFlow(OptionsFlow):
-    """Menu: timing, or add / edit / remove a circuit."""
+class AmpwiseOptionsFlow(ServerOptionsStep):
+    """Menu: timing, add / edit / remove a circuit, or the built-in OCPP server."""
 
     def __init__(self) -> None:
         self._circuit_id: str | None = None  # the circuit being edited; None while adding
@@ -113,6 +116,7 @@ class AmpwiseOptionsFlow(OptionsFlow):
         menu = ["timing", "circuit_add"]
         if self._circuits:
             menu += ["circuit_edit", "circuit_remove"]
+        menu.append("ocpp_server")
         return self.async_show_menu(step_id="init", menu_options=menu)
 
     async def async_step_timing(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
